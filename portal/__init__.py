@@ -1,0 +1,50 @@
+"""The event registration and livestream portal."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.resources import resource_dir
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application; `test_config` overrides defaults and the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        instance_path=instance_path,
+        instance_relative_config=True,
+    )
+
+    from portal import config
+
+    config.configure(app, test_config)
+
+    from portal.extensions import babel, csrf, db, migrate
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(resource_dir("translations")),
+    )
+    csrf.init_app(app)
+
+    from portal import errors, security, templating
+
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from portal.core import bp as core_bp
+    from portal.public.views import bp as public_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(public_bp)
+
+    from portal import cli
+
+    cli.init_app(app)
+    return app

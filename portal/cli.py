@@ -1,0 +1,98 @@
+"""The `portal` command: the app's Flask command group plus the portal's own commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
+
+from portal.resources import resource_dir
+
+
+def main() -> None:
+    """Entry point of the `portal` console script (the same as `flask --app portal`)."""
+    from portal import create_app
+
+    FlaskGroup(create_app=create_app, help="The event portal.").main()
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(translate)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo events (idempotent)."""
+    from portal.demo import seed_demo
+
+    events = seed_demo()
+    click.echo(f"Demo data loaded: {len(events)} events.")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo_command(host: str, port: int) -> None:
+    """Create or upgrade the database, load the demo data and serve it."""
+    from flask_migrate import upgrade
+
+    from portal.demo import seed_demo
+
+    upgrade()
+    seed_demo()
+    click.echo(f"Demo ready: http://{host}:{port}/  (Ctrl+C to stop)")
+    # Flask's app.run() refuses to serve from inside a CLI command; call its server directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.group()
+def translate() -> None:
+    """Maintain the French and Spanish catalogs (wraps pybabel)."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract messages from the code and templates and merge them into the catalogs."""
+    root = resource_dir("translations").parent
+    pot = root / "translations" / "messages.pot"
+    _pybabel(
+        "extract",
+        "-F",
+        str(root / "babel.cfg"),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(pot),
+        str(root / "portal"),
+        str(root / "templates"),
+    )
+    _pybabel(
+        "update",
+        "-i",
+        str(pot),
+        "-d",
+        str(root / "translations"),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
+    pot.unlink()
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogs (the build does this too)."""
+    _pybabel("compile", "-d", str(resource_dir("translations")), "--statistics")

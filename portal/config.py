@@ -1,0 +1,56 @@
+"""Default configuration; every key can be overridden from the environment as PORTAL_<KEY>."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+#: Largest request body accepted (photos come with the organizer issue).
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Apply defaults, then PORTAL_* environment variables, then `test_config`."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        BABEL_DEFAULT_LOCALE="en",
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAIL_SERVER=None,
+        MAIL_PORT=25,
+        MAIL_DEFAULT_SENDER="events@localhost",
+        REDIS_URL=None,
+    )
+    app.config.from_prefixed_env("PORTAL")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
+
+
+def _instance_secret_key(path: Path) -> str:
+    """Read the instance's secret key, creating it once; safe when several workers start."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    # Write a complete file under a temporary name, then link it into place: the link
+    # fails if another process won the race, and nobody ever reads a half-written key.
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as draft:
+        draft.write(secrets.token_hex(32))
+    os.chmod(draft.name, 0o600)
+    try:
+        os.link(draft.name, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft.name)
+    return path.read_text().strip()

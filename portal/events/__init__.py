@@ -1,0 +1,1 @@
+"""Events, their speakers, programme and streams: models and the rules about them."""

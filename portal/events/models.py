@@ -1,0 +1,200 @@
+"""Events as organizers publish them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.i18n import _l, localize
+from portal.timeutil import now_utc, to_zone
+from portal.types import LocalizedText, UTCDateTime
+
+
+class EventFormat(enum.StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+    @property
+    def title(self) -> str:
+        return str(_FORMAT_TITLES[self])
+
+
+_FORMAT_TITLES = {
+    EventFormat.IN_PERSON: _l("In person"),
+    EventFormat.ONLINE: _l("Online"),
+    EventFormat.HYBRID: _l("Hybrid (in person and online)"),
+}
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+    @property
+    def title(self) -> str:
+        return str(_STATUS_TITLES[self])
+
+
+_STATUS_TITLES = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def _enum_column(enum_class: type[enum.Enum]) -> db.Enum:
+    """Store an enum by value, as a checked string that reads the same on every database."""
+    return db.Enum(
+        enum_class,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        validate_strings=True,
+        length=20,
+    )
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "capacity_in_person IS NULL OR capacity_in_person >= 0",
+            name="capacity_in_person_not_negative",
+        ),
+        CheckConstraint(
+            "capacity_online IS NULL OR capacity_online >= 0", name="capacity_online_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Calendar UID; never changes, even when the slug does.
+    uid: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: f"{uuid.uuid4()}@event-portal"
+    )
+    #: The event's address in URLs, e.g. ``gcm-report-launch-2020``.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)  # see services.SLUG_PATTERN
+    #: Title, summary and description by language (English required, others fall back).
+    title: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    summary: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    description: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: Start and end as UTC instants; `timezone` says how to show them.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: IANA zone of the venue, e.g. ``Europe/Zurich``.
+    timezone: Mapped[str] = mapped_column(String(64))
+    format: Mapped[EventFormat] = mapped_column(_enum_column(EventFormat))
+    #: Where it takes place (building, city); may be empty for online events.
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    #: Seats per attendance mode; NULL means unlimited.
+    capacity_in_person: Mapped[int | None]
+    capacity_online: Mapped[int | None]
+    #: Registrations wait for an organizer's approval.
+    moderated: Mapped[bool] = mapped_column(default=False)
+    #: Registration window as UTC instants; NULL means no limit on that side.
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[EventStatus] = mapped_column(
+        _enum_column(EventStatus), default=EventStatus.DRAFT, index=True
+    )
+    #: iCalendar SEQUENCE: rises whenever time, place or status change.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="event", order_by="Speaker.position", cascade="all, delete-orphan"
+    )
+    programme: Mapped[list[ProgrammeItem]] = relationship(
+        back_populates="event", order_by="ProgrammeItem.position", cascade="all, delete-orphan"
+    )
+    streams: Mapped[list[Stream]] = relationship(
+        back_populates="event", order_by="Stream.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+    @property
+    def local_starts_at(self) -> datetime:
+        return to_zone(self.starts_at, self.timezone)
+
+    @property
+    def local_ends_at(self) -> datetime:
+        return to_zone(self.ends_at, self.timezone)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is EventStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+    def is_past(self, moment: datetime | None = None) -> bool:
+        return self.ends_at <= (moment or now_utc())
+
+    def localized_title(self, lang: str | None = None) -> str:
+        return localize(self.title, lang)
+
+
+class Speaker(db.Model):
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Order on the event page, from 0.
+    position: Mapped[int] = mapped_column(default=0)
+    #: The person's name as they write it; not translated.
+    name: Mapped[str] = mapped_column(String(200))
+    #: Part in this event by language ("Opening video message").
+    role: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: Title or office by language ("Secrétaire général").
+    function: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: Organisation by language ("Organisation internationale pour les migrations (OIM)").
+    organization: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: File name of an uploaded photo in the instance folder, if any.
+    photo: Mapped[str | None] = mapped_column(String(200))
+
+    event: Mapped[Event] = relationship(back_populates="speakers")
+
+
+class ProgrammeItem(db.Model):
+    __tablename__ = "programme_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    #: When the item begins, as a UTC instant; NULL for untimed items.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What happens, by language ("Opening remarks").
+    title: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: Optional detail by language (who speaks, what is presented).
+    details: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+
+    event: Mapped[Event] = relationship(back_populates="programme")
+
+    @property
+    def local_starts_at(self) -> datetime | None:
+        return self.starts_at and to_zone(self.starts_at, self.event.timezone)
+
+
+class Stream(db.Model):
+    __tablename__ = "streams"
+    __table_args__ = (UniqueConstraint("event_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    #: Language of the broadcast (``en``, ``fr``, ``es``; also ``ar``, ``zh``, ``ru``).
+    language: Mapped[str] = mapped_column(String(8))
+    #: Where to watch it (http or https).
+    url: Mapped[str] = mapped_column(Text)
+
+    event: Mapped[Event] = relationship(back_populates="streams")

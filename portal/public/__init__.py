@@ -1,0 +1,1 @@
+"""The public site: event list, event pages, in the reader's language."""

@@ -1,0 +1,40 @@
+"""What every template can use: languages, localized content, dates in the event's zone."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, url_for
+
+from portal import i18n, timeutil
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        localize=i18n.localize,
+        localized_language=i18n.localized_language,
+        language_name=i18n.language_name,
+        format_long_date=i18n.format_long_date,
+        format_short_time=i18n.format_short_time,
+        format_zone_name=i18n.format_zone_name,
+        format_zone_location=i18n.format_zone_location,
+    )
+    app.jinja_env.filters["in_zone"] = timeutil.to_zone
+    app.context_processor(_language_context)
+
+
+def _language_context() -> dict:
+    return {"current_lang": i18n.current_language(), "language_links": _language_links()}
+
+
+def _language_links() -> list[dict[str, str]]:
+    """The current page in each interface language, or each language's home page."""
+    endpoint = request.endpoint if request else None
+    args = dict(request.view_args or {}) if request else {}
+    same_page = bool(endpoint) and "lang" in g
+    links = []
+    for code in i18n.LANGUAGES:
+        if same_page:
+            url = url_for(endpoint, **{**args, **request.args.to_dict(), "lang": code})
+        else:
+            url = url_for("public.index", lang=code)
+        links.append({"code": code, "name": i18n.language_name(code), "url": url})
+    return links

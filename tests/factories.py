@@ -1,0 +1,54 @@
+"""Small factories for test data: sensible defaults, override what the test is about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from portal.events.models import Event, EventFormat, EventStatus, ProgrammeItem, Speaker, Stream
+from portal.extensions import db
+from portal.timeutil import now_utc
+
+_numbers = itertools.count(1)
+
+
+def create_event(
+    *,
+    starts_at: datetime | None = None,
+    duration: timedelta = timedelta(hours=2),
+    speakers: list[dict[str, Any]] | None = None,
+    streams: dict[str, str] | None = None,
+    programme: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> Event:
+    """A published event in Geneva, a week from now unless told otherwise."""
+    number = next(_numbers)
+    starts_at = starts_at or now_utc().replace(microsecond=0) + timedelta(days=7)
+    values: dict[str, Any] = {
+        "slug": f"event-{number}",
+        "title": {"en": f"Event {number}", "fr": f"Événement {number}", "es": f"Evento {number}"},
+        "summary": {"en": "A summary.", "fr": "Un résumé.", "es": "Un resumen."},
+        "description": {"en": "First paragraph.\n\nSecond paragraph."},
+        "timezone": "Europe/Zurich",
+        "format": EventFormat.IN_PERSON,
+        "venue": "Palais des Nations, Genève",
+        "status": EventStatus.PUBLISHED,
+        "starts_at": starts_at,
+        "ends_at": starts_at + duration,
+    }
+    values.update(fields)
+    event = Event(**values)
+    event.speakers = [
+        Speaker(position=index, **speaker) for index, speaker in enumerate(speakers or [])
+    ]
+    event.streams = [
+        Stream(position=index, language=language, url=url)
+        for index, (language, url) in enumerate((streams or {}).items())
+    ]
+    event.programme = [
+        ProgrammeItem(position=index, **item) for index, item in enumerate(programme or [])
+    ]
+    db.session.add(event)
+    db.session.commit()
+    return event
