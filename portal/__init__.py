@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     config.configure(app, test_config)
 
+    from portal import models  # noqa: F401  (every table known before the first query)
     from portal.extensions import babel, csrf, db, migrate
     from portal.i18n import select_locale
 

@@ -24,6 +24,48 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(translate)
+    app.cli.add_command(create_organizer_command)
+    app.cli.add_command(create_api_token_command)
+
+
+@click.command("create-organizer")
+@click.argument("email")
+@click.option("--password", help="Prompted for (hidden, twice) when not given.")
+@click.option("--name", default="", help="Name shown in the back office.")
+@click.option("--admin", is_flag=True, help="May manage organizers and every event.")
+@with_appcontext
+def create_organizer_command(email: str, password: str | None, name: str, admin: bool) -> None:
+    """Create an organizer account."""
+    from portal.extensions import db
+    from portal.organizers.services import create_organizer
+    from portal.validation import InvalidField
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        organizer = create_organizer(email, password, name=name, is_admin=admin)
+    except InvalidField as error:
+        raise click.BadParameter(str(error.message), param_hint=error.field) from None
+    db.session.commit()
+    role = "admin" if organizer.is_admin else "organizer"
+    click.echo(f"Created {role} {organizer.email}.")
+
+
+@click.command("create-api-token")
+@click.argument("email")
+@click.option("--label", default="", help="What the token is for.")
+@with_appcontext
+def create_api_token_command(email: str, label: str) -> None:
+    """Print a new bearer token for the organizer EMAIL (shown only this once)."""
+    from portal.extensions import db
+    from portal.organizers.services import create_api_token, find_organizer
+
+    organizer = find_organizer(email)
+    if organizer is None or not organizer.is_active:
+        raise click.BadParameter(f"no active organizer {email!r}", param_hint="EMAIL")
+    _, secret = create_api_token(organizer, label or "command line")
+    db.session.commit()
+    click.echo(secret)
 
 
 @click.command("seed-demo")

@@ -8,6 +8,7 @@ from typing import Any
 
 from portal.events.models import Event, EventFormat, EventStatus, ProgrammeItem, Speaker, Stream
 from portal.extensions import db
+from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
 
 _numbers = itertools.count(1)
@@ -38,7 +39,8 @@ def create_event(
         "ends_at": starts_at + duration,
     }
     values.update(fields)
-    event = Event(**values)
+    managers = values.pop("managers", [])
+    event = Event(**values, managers=managers)
     event.speakers = [
         Speaker(position=index, **speaker) for index, speaker in enumerate(speakers or [])
     ]
@@ -52,3 +54,16 @@ def create_event(
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def create_organizer(
+    email: str | None = None, *, password: str = "correct horse battery", **fields: Any
+) -> Organizer:
+    """An active organizer (pass ``is_admin=True`` for an admin)."""
+    from portal.organizers import services
+
+    organizer = services.create_organizer(
+        email or f"organizer{next(_numbers)}@example.org", password, **fields
+    )
+    db.session.commit()
+    return organizer

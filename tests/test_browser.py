@@ -19,8 +19,9 @@ LAUNCH = "gcm-biennial-report-launch-2020"
 if not shutil.which(CHROMIUM):
     if os.environ.get("CI"):
         raise RuntimeError(f"browser tests need Debian's chromium at {CHROMIUM}")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -42,8 +43,13 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -64,13 +70,16 @@ def page_in(browser):
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
-@pytest.mark.parametrize("path", ["/", f"/events/{LAUNCH}/", "/events/country-networks-briefing/",
-                                  "/events/no-such-event/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"/events/{LAUNCH}/", "/events/country-networks-briefing/", "/events/no-such-event/"],
+)
 def test_pages_have_no_accessibility_violations(live_server, page_in, lang, path):
     page = page_in()
     page.goto(f"{live_server}/{lang}{path}")
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa",
-                                                   "best-practice"]})
+    results = Axe().run(
+        page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    )
     assert results.violations_count == 0, results.generate_report()
 
 
@@ -88,8 +97,12 @@ def test_skip_link_is_the_first_stop_and_visible_on_focus(live_server, page_in):
 
 @pytest.mark.parametrize("path", ["/fr/", f"/fr/events/{LAUNCH}/"])
 def test_pages_fit_a_phone_screen(live_server, page_in, path):
-    page = page_in(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                   is_mobile=True, has_touch=True)
+    page = page_in(
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page.goto(f"{live_server}{path}")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0

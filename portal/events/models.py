@@ -5,9 +5,13 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from portal.organizers.models import Organizer
 
 from portal.extensions import db
 from portal.i18n import _l, localize
@@ -116,6 +120,10 @@ class Event(db.Model):
     )
     streams: Mapped[list[Stream]] = relationship(
         back_populates="event", order_by="Stream.position", cascade="all, delete-orphan"
+    )
+    #: Organizers who manage the event (its creator and those it was given to).
+    managers: Mapped[list[Organizer]] = relationship(
+        secondary="event_managers", order_by="Organizer.email"
     )
 
     def __repr__(self) -> str:

@@ -1,24 +1,41 @@
-"""Queries and rules about events; no request knowledge here."""
+"""Rules about events: what the public sees, who manages what, and every change organizers
+make (through the back office or the API). Operations flush; the caller commits once."""
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.events.models import Event, EventStatus
+from portal import audit
+from portal.events.models import Event, EventFormat, EventStatus, Speaker, Stream
+from portal.events.signals import event_cancelled, event_rescheduled
 from portal.extensions import db
-from portal.timeutil import now_utc
+from portal.i18n import _l
+from portal.organizers.models import Organizer
+from portal.timeutil import from_local, is_zone_name, now_utc, to_zone
+from portal.validation import InvalidField, clean_localized, clean_text, clean_url
 
 #: Lower-case words of ASCII letters and digits joined by single hyphens.
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX_LENGTH = 80
+#: Languages a stream may be broadcast in, in the order pages list them.
+STREAM_LANGUAGES = ("en", "es", "fr", "ar", "zh", "ru")
+MAX_CAPACITY = 1_000_000
 
 #: Events the public may see: published ones, and cancelled ones so that links keep working.
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+#: Changes of these fields move the event in attendees' calendars (time or place).
+SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "timezone", "format", "venue"})
+
+
+# --- Reading -------------------------------------------------------------------------------
 
 
 def is_valid_slug(slug: str) -> bool:
@@ -44,9 +61,34 @@ def get_public_event(slug: str) -> Event | None:
         select(Event)
         .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
         .options(
-            selectinload(Event.speakers), selectinload(Event.programme), selectinload(Event.streams)
+            selectinload(Event.speakers),
+            selectinload(Event.programme),
+            selectinload(Event.streams),
         )
     )
+
+
+def get_event(slug: str) -> Event | None:
+    """Any event at `slug`, whatever its status (for organizers)."""
+    if not is_valid_slug(slug):
+        return None
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def can_manage(organizer: Organizer, event: Event) -> bool:
+    return organizer.is_admin or organizer in event.managers
+
+
+def list_managed_events(organizer: Organizer, moment: datetime | None = None) -> list[Event]:
+    """The events an organizer manages (all of them for admins): upcoming first, then past."""
+    moment = moment or now_utc()
+    query = select(Event).order_by(Event.starts_at)
+    if not organizer.is_admin:
+        query = query.where(Event.managers.contains(organizer))
+    events = db.session.scalars(query).all()
+    upcoming = [event for event in events if not event.is_past(moment)]
+    past = [event for event in reversed(events) if event.is_past(moment)]
+    return upcoming + past
 
 
 class RegistrationWindow(enum.StrEnum):
@@ -70,3 +112,313 @@ def registration_window(event: Event, moment: datetime | None = None) -> Registr
     if event.registration_closes_at and moment >= event.registration_closes_at:
         return RegistrationWindow.CLOSED
     return RegistrationWindow.OPEN
+
+
+# --- Changing events ----------------------------------------------------------------------
+
+#: Fields of an event that organizers set, by the names the API uses. Times are local
+#: wall-clock times (naive datetimes) in the event's `timezone`.
+EVENT_FIELDS = frozenset(
+    {
+        "slug", "title", "summary", "description", "starts_at", "ends_at", "timezone", "format",
+        "venue", "capacity_in_person", "capacity_online", "moderated",
+        "registration_opens_at", "registration_closes_at",
+    }
+)  # fmt: skip
+_REQUIRED_ON_CREATE = ("slug", "title", "starts_at", "ends_at", "timezone", "format")
+
+
+def create_event(actor: Organizer, fields: Mapping[str, Any]) -> Event:
+    """Create a draft event managed by `actor`."""
+    missing = [name for name in _REQUIRED_ON_CREATE if fields.get(name) in (None, "", {})]
+    if missing:
+        raise InvalidField(missing[0], _l("This field is required."))
+    event = Event(status=EventStatus.DRAFT, sequence=0, managers=[actor])
+    _apply_event_fields(event, fields)
+    db.session.add(event)
+    db.session.flush()
+    audit.record("event.created", event=event, actor=actor, slug=event.slug)
+    return event
+
+
+def update_event(event: Event, actor: Organizer, fields: Mapping[str, Any]) -> set[str]:
+    """Change the given fields; a change of time or place reschedules the event.
+
+    :return: the names of the fields that really changed.
+    """
+    changes = _apply_event_fields(event, fields)
+    if not changes:
+        return set()
+    if changes.keys() & SCHEDULE_FIELDS:
+        event.sequence += 1
+    db.session.flush()
+    audit.record("event.updated", event=event, actor=actor, changes=_printable(changes))
+    if changes.keys() & SCHEDULE_FIELDS and event.is_published:
+        event_rescheduled.send(event, changes=changes)
+    return set(changes)
+
+
+def reschedule_event(
+    event: Event, actor: Organizer, starts_at: datetime, ends_at: datetime,
+    timezone: str | None = None,
+) -> set[str]:  # fmt: skip
+    """Move the event to new local times (and zone); attendees' calendars follow."""
+    fields: dict[str, Any] = {"starts_at": starts_at, "ends_at": ends_at}
+    if timezone:
+        fields["timezone"] = timezone
+    return update_event(event, actor, fields)
+
+
+def publish_event(event: Event, actor: Organizer) -> None:
+    if event.status is not EventStatus.DRAFT:
+        raise InvalidField("status", _l("Only a draft can be published."))
+    event.status = EventStatus.PUBLISHED
+    audit.record("event.published", event=event, actor=actor)
+
+
+def cancel_event(event: Event, actor: Organizer) -> None:
+    """Cancel the event for good; it stays visible, marked as cancelled."""
+    if event.is_cancelled:
+        return
+    was_published = event.is_published
+    event.status = EventStatus.CANCELLED
+    event.sequence += 1
+    db.session.flush()
+    audit.record("event.cancelled", event=event, actor=actor)
+    if was_published:
+        event_cancelled.send(event)
+
+
+def set_event_managers(event: Event, actor: Organizer, organizers: list[Organizer]) -> None:
+    if not organizers:
+        raise InvalidField("managers", _l("An event needs at least one organizer."))
+    before = sorted(manager.email for manager in event.managers)
+    event.managers = organizers
+    after = sorted(manager.email for manager in organizers)
+    if before != after:
+        audit.record("event.managers_changed", event=event, actor=actor, before=before,
+                     after=after)  # fmt: skip
+
+
+def _apply_event_fields(event: Event, fields: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Validate `fields` against the event as it would become, then apply them.
+
+    Nothing is changed when any field is invalid. Returns {field: (old, new)} of real changes.
+    """
+    unknown = set(fields) - EVENT_FIELDS
+    if unknown:
+        raise InvalidField(sorted(unknown)[0], _l("Unknown field."))
+
+    new: dict[str, Any] = {}
+    if "slug" in fields:
+        new["slug"] = _clean_slug(fields["slug"], event)
+    if "title" in fields:
+        new["title"] = clean_localized(fields["title"], "title", max_length=300,
+                                       english_required=True)  # fmt: skip
+    if "summary" in fields:
+        new["summary"] = clean_localized(fields["summary"], "summary", max_length=1000,
+                                         multiline=True)  # fmt: skip
+    if "description" in fields:
+        new["description"] = clean_localized(fields["description"], "description",
+                                             max_length=20000, multiline=True)  # fmt: skip
+    if "timezone" in fields:
+        zone_name = clean_text(fields["timezone"], "timezone", max_length=64, required=True)
+        if not is_zone_name(zone_name):
+            raise InvalidField("timezone", _l("Choose a time zone from the list, such as "
+                                              "Europe/Zurich."))  # fmt: skip
+        new["timezone"] = zone_name
+    if "format" in fields:
+        try:
+            new["format"] = EventFormat(fields["format"])
+        except ValueError:
+            raise InvalidField("format", _l("Choose in person, online or hybrid.")) from None
+    if "venue" in fields:
+        new["venue"] = clean_text(fields["venue"], "venue", max_length=300)
+    for name in ("capacity_in_person", "capacity_online"):
+        if name in fields:
+            new[name] = _clean_capacity(fields[name], name)
+    if "moderated" in fields:
+        if not isinstance(fields["moderated"], bool):
+            raise InvalidField("moderated", _l("Answer yes or no."))
+        new["moderated"] = fields["moderated"]
+
+    zone_name = new.get("timezone", event.timezone)
+    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        if name in fields:
+            new[name] = _to_instant(fields[name], name, zone_name, optional="registration" in name)
+        elif "timezone" in new and getattr(event, name) is not None:
+            # A new zone keeps the wall-clock times the organizer entered.
+            local = to_zone(getattr(event, name), event.timezone).replace(tzinfo=None)
+            new[name] = from_local(local, zone_name)
+
+    def final(name: str) -> Any:
+        return new[name] if name in new else getattr(event, name)
+
+    if final("ends_at") <= final("starts_at"):
+        raise InvalidField("ends_at", _l("The end must be after the start."))
+    opens, closes = final("registration_opens_at"), final("registration_closes_at")
+    if opens and closes and closes <= opens:
+        raise InvalidField("registration_closes_at",
+                           _l("Registration must close after it opens."))  # fmt: skip
+    if opens and opens >= final("ends_at"):
+        raise InvalidField("registration_opens_at",
+                           _l("Registration must open before the event ends."))  # fmt: skip
+    if final("format") in (EventFormat.IN_PERSON, EventFormat.HYBRID) and not final("venue"):
+        raise InvalidField("venue", _l("Say where the event takes place."))
+
+    changes = {}
+    for name, value in new.items():
+        old = getattr(event, name, None)
+        if old != value:
+            changes[name] = (old, value)
+            setattr(event, name, value)
+    return changes
+
+
+def _clean_slug(value: Any, event: Event) -> str:
+    slug = clean_text(value, "slug", max_length=SLUG_MAX_LENGTH, required=True)
+    if not is_valid_slug(slug):
+        raise InvalidField("slug", _l("Use lower-case letters, digits and single hyphens, "
+                                      "such as report-launch-2026."))  # fmt: skip
+    taken = db.session.scalar(select(Event.id).where(Event.slug == slug, Event.id != event.id))
+    if taken is not None:
+        raise SlugTaken("slug", _l("Another event already uses this address."))
+    return slug
+
+
+class SlugTaken(InvalidField):
+    """The slug is valid but used by another event (the API answers 409)."""
+
+
+def _clean_capacity(value: Any, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY:
+        raise InvalidField(name, _l("Enter a whole number of seats, or leave empty for no "
+                                    "limit."))  # fmt: skip
+    return value
+
+
+def _to_instant(value: Any, name: str, zone_name: str, *, optional: bool) -> datetime | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is not None:
+        raise InvalidField(name, _l("Enter a date and time."))
+    return from_local(value.replace(second=0, microsecond=0), zone_name)
+
+
+def _printable(changes: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """Changes as JSON-friendly [old, new] pairs for the audit log."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, enum.Enum):
+            return value.value
+        return value
+
+    return {name: [plain(old), plain(new)] for name, (old, new) in changes.items()}
+
+
+# --- Speakers and streams -------------------------------------------------------------------
+
+
+def clean_speaker(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a speaker; `function` and `organization` may be one string (taken as English)."""
+
+    def localized(name: str, required: bool = False) -> dict[str, str]:
+        value = fields.get(name)
+        if isinstance(value, str):
+            value = {"en": value}
+        return clean_localized(value, name, max_length=300, english_required=required)
+
+    return {
+        "name": clean_text(fields.get("name"), "name", max_length=200, required=True),
+        "role": localized("role"),
+        "function": localized("function"),
+        "organization": localized("organization"),
+    }
+
+
+def add_speaker(event: Event, actor: Organizer, fields: Mapping[str, Any],
+                photo: str | None = None) -> Speaker:  # fmt: skip
+    speaker = Speaker(**clean_speaker(fields), photo=photo, position=len(event.speakers))
+    event.speakers.append(speaker)
+    db.session.flush()
+    audit.record("speaker.added", event=event, actor=actor, name=speaker.name)
+    return speaker
+
+
+def update_speaker(speaker: Speaker, actor: Organizer, fields: Mapping[str, Any]) -> None:
+    for name, value in clean_speaker(fields).items():
+        setattr(speaker, name, value)
+    audit.record("speaker.updated", event=speaker.event, actor=actor, name=speaker.name)
+
+
+def set_speaker_photo(speaker: Speaker, actor: Organizer, photo: str | None) -> str | None:
+    """Set or clear the photo; return the file name it replaces, for the caller to delete."""
+    previous, speaker.photo = speaker.photo, photo
+    audit.record("speaker.photo_changed", event=speaker.event, actor=actor, name=speaker.name)
+    return previous
+
+
+def remove_speaker(speaker: Speaker, actor: Organizer) -> None:
+    event = speaker.event
+    event.speakers.remove(speaker)
+    _renumber(event.speakers)
+    audit.record("speaker.removed", event=event, actor=actor, name=speaker.name)
+
+
+def move_speaker(speaker: Speaker, actor: Organizer, offset: int) -> None:
+    """Move a speaker up (negative offset) or down the running order."""
+    speakers = list(speaker.event.speakers)
+    index = speakers.index(speaker)
+    target = max(0, min(len(speakers) - 1, index + offset))
+    if target == index:
+        return
+    speakers.insert(target, speakers.pop(index))
+    _renumber(speakers)
+    speaker.event.speakers = speakers
+    audit.record("speaker.moved", event=speaker.event, actor=actor, name=speaker.name,
+                 position=target + 1)  # fmt: skip
+
+
+def replace_speakers(event: Event, actor: Organizer, speakers: list[Mapping[str, Any]]) -> None:
+    """Set the whole ordered list of speakers at once (the API's way)."""
+    if not isinstance(speakers, list):
+        raise InvalidField("speakers", _l("Give the speakers as a list."))
+    cleaned = []
+    for index, fields in enumerate(speakers):
+        if not isinstance(fields, Mapping):
+            raise InvalidField(f"speakers[{index}]", _l("Give each speaker as an object."))
+        try:
+            cleaned.append(clean_speaker(fields))
+        except InvalidField as error:
+            raise InvalidField(f"speakers[{index}].{error.field}", error.message) from None
+    event.speakers = [Speaker(position=index, **fields) for index, fields in enumerate(cleaned)]
+    audit.record("speakers.replaced", event=event, actor=actor,
+                 names=[fields["name"] for fields in cleaned])  # fmt: skip
+
+
+def set_streams(event: Event, actor: Organizer, urls: Mapping[str, str | None]) -> None:
+    """Set the event's streams, one URL per language; languages left out or empty are removed."""
+    unknown = set(urls) - set(STREAM_LANGUAGES)
+    if unknown:
+        raise InvalidField("streams", _l("Unknown language: %(codes)s.",
+                                         codes=", ".join(sorted(unknown))))  # fmt: skip
+    current = {stream.language: stream for stream in event.streams}
+    wanted = {lang: clean_url(url, f"streams.{lang}") for lang, url in urls.items() if url}
+    streams = []
+    for position, lang in enumerate(lang for lang in STREAM_LANGUAGES if lang in wanted):
+        stream = current.get(lang) or Stream(language=lang)
+        stream.url, stream.position = wanted[lang], position
+        streams.append(stream)
+    before = {lang: stream.url for lang, stream in current.items()}
+    event.streams = streams
+    if before != wanted:
+        audit.record("streams.changed", event=event, actor=actor, before=before, after=wanted)
+
+
+def _renumber(items: list[Any]) -> None:
+    for position, item in enumerate(items):
+        item.position = position

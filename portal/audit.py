@@ -1,0 +1,55 @@
+"""The audit log: who changed what on which event, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.events.models import Event
+from portal.extensions import db
+from portal.organizers.models import Organizer
+from portal.timeutil import now_utc
+from portal.types import UTCDateTime
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The event concerned; kept as NULL if the event is ever deleted.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    #: Who did it; NULL for the system (demo data, command line).
+    organizer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL")
+    )
+    #: What happened, as a dotted name: ``event.created``, ``speaker.removed``, …
+    action: Mapped[str] = mapped_column(String(50))
+    #: Details: changed fields with old and new values, names of speakers, …
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+
+    organizer: Mapped[Organizer | None] = relationship()
+
+
+def record(
+    action: str, *, event: Event | None, actor: Organizer | None, **details: Any
+) -> AuditEntry:
+    entry = AuditEntry(action=action, event_id=event and event.id, organizer=actor, details=details)
+    db.session.add(entry)
+    return entry
+
+
+def event_history(event: Event) -> list[AuditEntry]:
+    """The event's audit entries, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.event_id == event.id)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        )
+    )

@@ -1,0 +1,1 @@
+"""Organizer accounts, their sign-in and their API tokens."""

@@ -1,0 +1,129 @@
+"""Organizer accounts: creation, sign-in, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.i18n import LANGUAGES, _l
+from portal.organizers.models import ApiToken, Organizer
+from portal.timeutil import now_utc
+from portal.validation import InvalidField, clean_email
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+TOKEN_PREFIX = "ptk_"
+
+# Checked against when the address is unknown, so that a wrong address and a wrong
+# password take the same time.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidField(
+            "password",
+            _l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidField(
+            "password",
+            _l("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH),
+        )
+
+
+def find_organizer(email: str) -> Organizer | None:
+    return db.session.scalar(select(Organizer).where(Organizer.email == email.strip().lower()))
+
+
+def create_organizer(
+    email: str, password: str, *, name: str = "", is_admin: bool = False, language: str = "en"
+) -> Organizer:
+    """Create an organizer; raise `InvalidField` for a bad or already used address."""
+    email = clean_email(email)
+    if find_organizer(email) is not None:
+        raise InvalidField("email", _l("An organizer with this address already exists."))
+    check_password_rules(password)
+    organizer = Organizer(
+        email=email,
+        name=name.strip(),
+        password_hash=generate_password_hash(password),
+        is_admin=is_admin,
+        language=language if language in LANGUAGES else "en",
+    )
+    db.session.add(organizer)
+    db.session.flush()
+    return organizer
+
+
+def authenticate(email: str, password: str) -> Organizer | None:
+    """The active organizer with this address and password, or None (same cost either way)."""
+    organizer = find_organizer(email)
+    if organizer is None or not organizer.is_active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(organizer.password_hash, password):
+        return None
+    return organizer
+
+
+def change_password(organizer: Organizer, current: str, new: str) -> None:
+    if not check_password_hash(organizer.password_hash, current):
+        raise InvalidField("current_password", _l("This is not your current password."))
+    set_password(organizer, new)
+
+
+def set_password(organizer: Organizer, new: str) -> None:
+    """Set a new password and end the organizer's other sessions."""
+    check_password_rules(new)
+    organizer.password_hash = generate_password_hash(new)
+    organizer.session_version += 1
+
+
+def load_session_organizer(session_id: str) -> Organizer | None:
+    """The organizer behind a session id of `Organizer.get_id`, if that session is still valid."""
+    organizer_id, _, version = session_id.partition(":")
+    if not organizer_id.isdigit() or not version.isdigit():
+        return None
+    organizer = db.session.get(Organizer, int(organizer_id))
+    if organizer is None or organizer.session_version != int(version):
+        return None
+    return organizer
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(organizer: Organizer, label: str = "") -> tuple[ApiToken, str]:
+    """Create a token; return it with its secret, which is shown once and never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        organizer=organizer,
+        token_hash=_hash_token(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        label=label.strip()[:100],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def organizer_for_token(secret: str) -> Organizer | None:
+    """The active organizer a bearer token belongs to, if the token is valid and not revoked."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    if token is None or token.is_revoked or not token.organizer.is_active:
+        return None
+    token.last_used_at = now_utc()
+    return token.organizer
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now_utc()
