@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     config.configure(app, test_config)
 
     from portal import models  # noqa: F401  (every table known before the first query)
-    from portal.extensions import babel, csrf, db, migrate
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
 
     db.init_app(app)
@@ -31,7 +31,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         locale_selector=select_locale,
         default_translation_directories=str(resource_dir("translations")),
     )
+    limiter.init_app(app)  # first, so that floods are turned away before any other work
     csrf.init_app(app)
+    login_manager.init_app(app)
 
     from portal import errors, security, templating
 
@@ -39,11 +41,15 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     security.init_app(app)
     errors.init_app(app)
 
+    from portal.api.views import bp as api_bp
     from portal.core import bp as core_bp
+    from portal.manage import bp as manage_bp
     from portal.public.views import bp as public_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(csrf.exempt(api_bp))  # bearer tokens, no cookies: nothing to forge
+    app.register_blueprint(manage_bp)
 
     from portal import cli
 

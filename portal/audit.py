@@ -10,9 +10,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.events.models import Event
 from portal.extensions import db
+from portal.i18n import _l
 from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
 from portal.types import UTCDateTime
+
+#: How the back office names each action.
+ACTION_TITLES = {
+    "event.created": _l("Event created"),
+    "event.updated": _l("Event changed"),
+    "event.published": _l("Event published"),
+    "event.cancelled": _l("Event cancelled"),
+    "event.managers_changed": _l("Organizers changed"),
+    "speaker.added": _l("Speaker added"),
+    "speaker.updated": _l("Speaker changed"),
+    "speaker.photo_changed": _l("Speaker's photo changed"),
+    "speaker.removed": _l("Speaker removed"),
+    "speaker.moved": _l("Speaker moved"),
+    "speakers.replaced": _l("Speakers replaced"),
+    "streams.changed": _l("Streams changed"),
+}
+
+
+def action_title(action: str) -> str:
+    return str(ACTION_TITLES.get(action, action))
 
 
 class AuditEntry(db.Model):

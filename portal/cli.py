@@ -86,11 +86,15 @@ def demo_command(host: str, port: int) -> None:
     """Create or upgrade the database, load the demo data and serve it."""
     from flask_migrate import upgrade
 
-    from portal.demo import seed_demo
+    from portal.demo import reset_demo_organizer, seed_demo
 
     upgrade()
     seed_demo()
+    email, password = reset_demo_organizer()
+    # The demo is served over plain http, where browsers would drop a Secure cookie.
+    current_app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Demo ready: http://{host}:{port}/  (Ctrl+C to stop)")
+    click.echo(f"Back office: http://{host}:{port}/manage/ as {email}, password {password}")
     # Flask's app.run() refuses to serve from inside a CLI command; call its server directly.
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -24,14 +25,20 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Production serves HTTPS; `portal demo` turns this off for plain http://127.0.0.1.
+        SESSION_COOKIE_SECURE=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         MAIL_SERVER=None,
         MAIL_PORT=25,
         MAIL_DEFAULT_SENDER="events@localhost",
         REDIS_URL=None,
+        RATELIMIT_STORAGE_URI="memory://",
     )
     app.config.from_prefixed_env("PORTAL")
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
 

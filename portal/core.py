@@ -1,11 +1,12 @@
-"""Routes outside any language prefix: the root redirect and the health check."""
+"""Routes outside any language prefix: the root redirect, speakers' photos, the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, abort, jsonify, redirect, send_from_directory, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import media
 from portal.extensions import db
 from portal.i18n import best_accepted_language
 
@@ -15,6 +16,16 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 def root():
     return redirect(url_for("public.index", lang=best_accepted_language()))
+
+
+@bp.get("/media/speakers/<name>")
+def speaker_photo(name: str):
+    if not media.PHOTO_NAME.fullmatch(name):
+        abort(404)
+    extension = name.rsplit(".", 1)[1]
+    return send_from_directory(
+        media.photo_folder(), name, mimetype=media.CONTENT_TYPES[extension], max_age=86400
+    )
 
 
 @bp.get("/healthz")

@@ -7,6 +7,7 @@ as are the stream addresses. The upcoming events and their speakers are fictiona
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from portal.events.models import Event, EventFormat, EventStatus, ProgrammeItem, Speaker, Stream
 from portal.extensions import db
+from portal.organizers.services import create_organizer, find_organizer, set_password
 from portal.timeutil import from_local, now_utc, to_zone
 
 GENEVA = "Europe/Zurich"
@@ -352,6 +354,25 @@ def _imrf_preparatory_session(today: date) -> dict[str, Any]:
         "programme": [],
         "streams": _streams("imrf-preparatory-session"),
     }
+
+
+DEMO_ORGANIZER = "demo@example.org"
+
+
+def reset_demo_organizer() -> tuple[str, str]:
+    """Give the demo's administrator a fresh random password; return (email, password).
+
+    Only `portal demo` calls this: a demo on a laptop needs a way into the back office, and
+    a password printed at start-up is never one that sits in the code.
+    """
+    password = secrets.token_urlsafe(12)
+    organizer = find_organizer(DEMO_ORGANIZER)
+    if organizer is None:
+        create_organizer(DEMO_ORGANIZER, password, name="Demo secretariat", is_admin=True)
+    else:
+        set_password(organizer, password)
+    db.session.commit()
+    return DEMO_ORGANIZER, password
 
 
 def demo_events(today: date) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for views and services)
 from flask_babel import lazy_gettext as _l  # noqa: F401
+from flask_login import current_user
 
 #: Interface languages, in the order the language switcher shows them.
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
@@ -18,10 +19,13 @@ DEFAULT_LANGUAGE = "en"
 
 
 def select_locale() -> str:
-    """The `/<lang>/` prefix of the URL wins (even on a 404); elsewhere, Accept-Language."""
+    """The `/<lang>/` prefix of the URL wins (even on a 404); in the back office, the
+    organizer's own choice; elsewhere, Accept-Language."""
     prefix = request.path.split("/", 2)[1] if request else ""
     if prefix in LANGUAGES:
         return prefix
+    if prefix == "manage" and current_user and current_user.is_authenticated:
+        return current_user.language
     return best_accepted_language()
 
 

@@ -6,6 +6,12 @@ from portal.events.models import Event, ProgrammeItem, Speaker, Stream
 from portal.organizers.models import ApiToken, Organizer, event_managers
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Event", "Organizer", "ProgrammeItem", "Speaker", "Stream",
+    "ApiToken",
+    "AuditEntry",
+    "Event",
+    "Organizer",
+    "ProgrammeItem",
+    "Speaker",
+    "Stream",
     "event_managers",
-]  # fmt: skip
+]

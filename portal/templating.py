@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, url_for
+from wtforms import Field
 
-from portal import i18n, timeutil
+from portal import audit, i18n, timeutil
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +17,11 @@ def init_app(app: Flask) -> None:
         format_short_time=i18n.format_short_time,
         format_zone_name=i18n.format_zone_name,
         format_zone_location=i18n.format_zone_location,
+    )
+    app.jinja_env.globals.update(
+        input_attributes=input_attributes,
+        field_title=field_title,
+        audit_action_title=audit.action_title,
     )
     app.jinja_env.filters["in_zone"] = timeutil.to_zone
     app.context_processor(_language_context)
@@ -38,3 +44,33 @@ def _language_links() -> list[dict[str, str]]:
             url = url_for("public.index", lang=code)
         links.append({"code": code, "name": i18n.language_name(code), "url": url})
     return links
+
+
+def input_attributes(
+    field: Field, *, lang: str | None = None, required: bool = False, **extra: object
+) -> dict:
+    """HTML attributes that tie an input to its hint and errors, for assistive technology."""
+    described_by = []
+    if field.description:
+        described_by.append(f"{field.id}-hint")
+    if field.errors:
+        described_by.append(f"{field.id}-error")
+    attributes: dict = dict(extra)
+    if described_by:
+        attributes["aria-describedby"] = " ".join(described_by)
+    if field.errors:
+        attributes["aria-invalid"] = "true"
+    if lang:
+        attributes["lang"] = lang
+    if required:
+        attributes["required"] = True
+    return attributes
+
+
+def field_title(field: Field) -> str:
+    """A field's label, with its language when the form has one input per language."""
+    label = str(field.label.text)
+    name, _, lang = field.name.rpartition("_")
+    if name and lang in i18n.LANGUAGES and label != i18n.language_name(lang):
+        return f"{label} ({i18n.language_name(lang)})"
+    return label

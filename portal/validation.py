@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -26,6 +27,47 @@ class InvalidField(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class InvalidFields(InvalidField):
+    """Several invalid fields at once; `field` and `message` are the first one's."""
+
+    def __init__(self, errors: list[InvalidField]) -> None:
+        super().__init__(errors[0].field, errors[0].message)
+        self.errors = errors
+
+
+class ErrorCollector:
+    """Checks several fields and reports every problem together, so that a person can fix
+    a whole form in one go::
+
+        errors = ErrorCollector()
+        with errors.check():
+            slug = clean_slug(value)
+        errors.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[InvalidField] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except InvalidFields as error:
+            self.errors.extend(error.errors)
+        except InvalidField as error:
+            self.errors.append(error)
+
+    def has(self, *fields: str) -> bool:
+        """Whether any of these fields (or a part of them, such as ``title.en``) failed."""
+        return any(error.field.split(".")[0] in fields for error in self.errors)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidFields(self.errors)
 
 
 def clean_text(
@@ -67,7 +109,11 @@ def clean_localized(
     unknown = set(texts) - set(LANGUAGES)
     if unknown:
         raise InvalidField(
-            field, _l("Unknown language: %(codes)s.", codes=", ".join(sorted(map(str, unknown))))
+            field,
+            _l(
+                "Language codes not accepted here: %(codes)s.",
+                codes=", ".join(sorted(map(str, unknown))),
+            ),
         )
     cleaned = {}
     for lang in LANGUAGES:

@@ -4,6 +4,7 @@ runner, and a fixed clock."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -61,9 +63,22 @@ def _test_config(database_url: str) -> dict:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """Runs each request in an app context of its own, as production does: its own `g` and
+    its own database session, so nothing leaks from the test body or an earlier request."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # The test body's objects now reload, so assertions see what the request committed.
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(migrated_database: str, tmp_path) -> Iterator[Flask]:
     app = create_app(_test_config(migrated_database), str(tmp_path / "instance"))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -96,3 +111,36 @@ def frozen_now() -> Iterator[datetime]:
     """Stop the clock at `NOW`."""
     with time_machine.travel(NOW, tick=False):
         yield NOW
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at `url`."""
+    match = _CSRF.search(client.get(url).text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = "correct horse battery"):
+    """Sign in through the login form; return the response."""
+    token = csrf_token(client, "/manage/login")
+    return client.post(
+        "/manage/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def organizer(app):
+    from tests.factories import create_organizer
+
+    return create_organizer("organizer@example.org", name="Olga Organizer")
+
+
+@pytest.fixture
+def organizer_client(app, organizer):
+    """A client signed in as `organizer`."""
+    client = app.test_client()
+    assert sign_in(client, organizer.email).status_code == 302
+    return client

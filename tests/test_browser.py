@@ -122,3 +122,56 @@ def test_readers_in_the_events_zone_see_no_duplicate_time(live_server, page_in):
     page = page_in(timezone_id="Europe/Paris")  # same offset as Geneva
     page.goto(f"{live_server}/en/events/{LAUNCH}/")
     assert not page.locator("[data-local-time]").is_visible()
+
+
+@pytest.fixture
+def signed_in_page(live_server, page_in, app):
+    from portal.demo import reset_demo_organizer
+
+    app.config["SESSION_COOKIE_SECURE"] = False  # the test server speaks plain http
+    email, password = reset_demo_organizer()
+    page = page_in()
+    page.goto(f"{live_server}/manage/")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    assert page.url == f"{live_server}/manage/"
+    return page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/manage/",
+        "/manage/events/new",
+        "/manage/events/country-networks-briefing/",
+        "/manage/events/country-networks-briefing/edit",
+        "/manage/events/country-networks-briefing/speakers",
+        "/manage/events/country-networks-briefing/streams",
+        "/manage/organizers/",
+        "/manage/account",
+        "/manage/account/tokens",
+    ],
+)
+def test_back_office_pages_have_no_accessibility_violations(live_server, signed_in_page, path):
+    signed_in_page.goto(f"{live_server}{path}")
+    results = Axe().run(
+        signed_in_page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    )
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_form_with_errors_stays_accessible_and_links_to_each_field(live_server, signed_in_page):
+    page = signed_in_page
+    page.goto(f"{live_server}/manage/events/new")
+    page.fill("#slug", "Not A Slug")
+    page.fill("#starts_at", "2027-03-30T15:00")
+    page.fill("#ends_at", "2027-03-30T14:00")
+    page.click("main form button[type=submit]")
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert summary.locator("a").count() == 4  # English title, end, venue, address
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa"]})
+    assert results.violations_count == 0, results.generate_report()
+    summary.locator("a[href='#slug']").click()
+    assert page.evaluate("document.activeElement.id") == "slug"

@@ -11,7 +11,7 @@ from portal.events import services
 from portal.events.models import EventFormat, EventStatus
 from portal.events.signals import event_cancelled, event_rescheduled
 from portal.extensions import db
-from portal.validation import InvalidField
+from portal.validation import InvalidField, InvalidFields
 from tests.factories import create_event, create_organizer
 
 
@@ -79,6 +79,18 @@ def test_invalid_fields_are_named_and_nothing_is_stored(app, overrides, field):
     assert error.value.field == field
     db.session.rollback()
     assert services.get_event("report-launch") is None
+
+
+def test_every_invalid_field_is_reported_at_once(app):
+    bad = _fields(slug="Bad Slug", title={"fr": "x"}, timezone="Mars/Olympus", venue="")
+    with pytest.raises(InvalidFields) as error:
+        services.create_event(create_organizer(), bad)
+    assert sorted(each.field for each in error.value.errors) == [
+        "slug",
+        "timezone",
+        "title.en",
+        "venue",
+    ]
 
 
 def test_slug_taken_is_its_own_error(app):

@@ -78,8 +78,9 @@ def test_cli_creates_organizers_and_prompts_for_the_password(runner):
     assert organizer.is_admin
     assert services.authenticate("chief@example.org", "a long passphrase") == organizer
 
-    again = runner.invoke(args=["create-organizer", "chief@example.org", "--password",
-                                "another passphrase"])  # fmt: skip
+    again = runner.invoke(
+        args=["create-organizer", "chief@example.org", "--password", "another passphrase"]
+    )
     assert again.exit_code != 0 and "already exists" in again.output
 
 

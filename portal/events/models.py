@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import LazyString
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,8 +26,9 @@ class EventFormat(enum.StrEnum):
     HYBRID = "hybrid"
 
     @property
-    def title(self) -> str:
-        return str(_FORMAT_TITLES[self])
+    def title(self) -> LazyString:
+        """The format's name in the reader's language (lazy: safe to use at import time)."""
+        return _FORMAT_TITLES[self]
 
 
 _FORMAT_TITLES = {
@@ -42,8 +44,8 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
     @property
-    def title(self) -> str:
-        return str(_STATUS_TITLES[self])
+    def title(self) -> LazyString:
+        return _STATUS_TITLES[self]
 
 
 _STATUS_TITLES = {

@@ -19,7 +19,13 @@ from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers.models import Organizer
 from portal.timeutil import from_local, is_zone_name, now_utc, to_zone
-from portal.validation import InvalidField, clean_localized, clean_text, clean_url
+from portal.validation import (
+    ErrorCollector,
+    InvalidField,
+    clean_localized,
+    clean_text,
+    clean_url,
+)
 
 #: Lower-case words of ASCII letters and digits joined by single hyphens.
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -27,6 +33,8 @@ SLUG_MAX_LENGTH = 80
 #: Languages a stream may be broadcast in, in the order pages list them.
 STREAM_LANGUAGES = ("en", "es", "fr", "ar", "zh", "ru")
 MAX_CAPACITY = 1_000_000
+#: Years an event may fall in; beyond them, converting to UTC can overflow.
+EVENT_YEARS = range(1900, 3000)
 
 #: Events the public may see: published ones, and cancelled ones so that links keep working.
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
@@ -46,7 +54,10 @@ def list_public_events(moment: datetime | None = None) -> tuple[list[Event], lis
     """Return (upcoming, past) public events: soonest upcoming first, latest past first."""
     moment = moment or now_utc()
     events = db.session.scalars(
-        select(Event).where(Event.status.in_(PUBLIC_STATUSES)).order_by(Event.starts_at)
+        select(Event)
+        .where(Event.status.in_(PUBLIC_STATUSES))
+        .order_by(Event.starts_at)
+        .options(selectinload(Event.speakers), selectinload(Event.streams))
     ).all()
     upcoming = [event for event in events if not event.is_past(moment)]
     past = [event for event in reversed(events) if event.is_past(moment)]
@@ -120,11 +131,22 @@ def registration_window(event: Event, moment: datetime | None = None) -> Registr
 #: wall-clock times (naive datetimes) in the event's `timezone`.
 EVENT_FIELDS = frozenset(
     {
-        "slug", "title", "summary", "description", "starts_at", "ends_at", "timezone", "format",
-        "venue", "capacity_in_person", "capacity_online", "moderated",
-        "registration_opens_at", "registration_closes_at",
+        "slug",
+        "title",
+        "summary",
+        "description",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "format",
+        "venue",
+        "capacity_in_person",
+        "capacity_online",
+        "moderated",
+        "registration_opens_at",
+        "registration_closes_at",
     }
-)  # fmt: skip
+)
 _REQUIRED_ON_CREATE = ("slug", "title", "starts_at", "ends_at", "timezone", "format")
 
 
@@ -159,9 +181,12 @@ def update_event(event: Event, actor: Organizer, fields: Mapping[str, Any]) -> s
 
 
 def reschedule_event(
-    event: Event, actor: Organizer, starts_at: datetime, ends_at: datetime,
+    event: Event,
+    actor: Organizer,
+    starts_at: datetime,
+    ends_at: datetime,
     timezone: str | None = None,
-) -> set[str]:  # fmt: skip
+) -> set[str]:
     """Move the event to new local times (and zone); attendees' calendars follow."""
     fields: dict[str, Any] = {"starts_at": starts_at, "ends_at": ends_at}
     if timezone:
@@ -196,75 +221,80 @@ def set_event_managers(event: Event, actor: Organizer, organizers: list[Organize
     event.managers = organizers
     after = sorted(manager.email for manager in organizers)
     if before != after:
-        audit.record("event.managers_changed", event=event, actor=actor, before=before,
-                     after=after)  # fmt: skip
+        audit.record("event.managers_changed", event=event, actor=actor, before=before, after=after)
 
 
 def _apply_event_fields(event: Event, fields: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Validate `fields` against the event as it would become, then apply them.
 
-    Nothing is changed when any field is invalid. Returns {field: (old, new)} of real changes.
+    Every invalid field is reported at once and nothing is changed. Returns {field: (old, new)}
+    of the real changes.
     """
-    unknown = set(fields) - EVENT_FIELDS
-    if unknown:
-        raise InvalidField(sorted(unknown)[0], _l("Unknown field."))
+    errors = ErrorCollector()
+    for name in sorted(set(fields) - EVENT_FIELDS):
+        errors.errors.append(InvalidField(name, _l("Unknown field.")))
 
     new: dict[str, Any] = {}
-    if "slug" in fields:
-        new["slug"] = _clean_slug(fields["slug"], event)
-    if "title" in fields:
-        new["title"] = clean_localized(fields["title"], "title", max_length=300,
-                                       english_required=True)  # fmt: skip
-    if "summary" in fields:
-        new["summary"] = clean_localized(fields["summary"], "summary", max_length=1000,
-                                         multiline=True)  # fmt: skip
-    if "description" in fields:
-        new["description"] = clean_localized(fields["description"], "description",
-                                             max_length=20000, multiline=True)  # fmt: skip
-    if "timezone" in fields:
-        zone_name = clean_text(fields["timezone"], "timezone", max_length=64, required=True)
-        if not is_zone_name(zone_name):
-            raise InvalidField("timezone", _l("Choose a time zone from the list, such as "
-                                              "Europe/Zurich."))  # fmt: skip
-        new["timezone"] = zone_name
-    if "format" in fields:
-        try:
-            new["format"] = EventFormat(fields["format"])
-        except ValueError:
-            raise InvalidField("format", _l("Choose in person, online or hybrid.")) from None
-    if "venue" in fields:
-        new["venue"] = clean_text(fields["venue"], "venue", max_length=300)
-    for name in ("capacity_in_person", "capacity_online"):
+    cleaners = {
+        "slug": lambda value: _clean_slug(value, event),
+        "title": lambda value: clean_localized(
+            value, "title", max_length=300, english_required=True
+        ),
+        "summary": lambda value: clean_localized(value, "summary", max_length=1000, multiline=True),
+        "description": lambda value: clean_localized(
+            value, "description", max_length=20000, multiline=True
+        ),
+        "timezone": _clean_zone_name,
+        "format": _clean_format,
+        "venue": lambda value: clean_text(value, "venue", max_length=300),
+        "capacity_in_person": lambda value: _clean_capacity(value, "capacity_in_person"),
+        "capacity_online": lambda value: _clean_capacity(value, "capacity_online"),
+        "moderated": _clean_flag,
+    }
+    for name, clean in cleaners.items():
         if name in fields:
-            new[name] = _clean_capacity(fields[name], name)
-    if "moderated" in fields:
-        if not isinstance(fields["moderated"], bool):
-            raise InvalidField("moderated", _l("Answer yes or no."))
-        new["moderated"] = fields["moderated"]
+            with errors.check():
+                new[name] = clean(fields[name])
 
     zone_name = new.get("timezone", event.timezone)
-    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-        if name in fields:
-            new[name] = _to_instant(fields[name], name, zone_name, optional="registration" in name)
-        elif "timezone" in new and getattr(event, name) is not None:
-            # A new zone keeps the wall-clock times the organizer entered.
-            local = to_zone(getattr(event, name), event.timezone).replace(tzinfo=None)
-            new[name] = from_local(local, zone_name)
+    if not errors.has("timezone"):
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            with errors.check():
+                if name in fields:
+                    new[name] = _to_instant(
+                        fields[name], name, zone_name, optional=name.startswith("registration")
+                    )
+                elif "timezone" in new and getattr(event, name) is not None:
+                    # A new zone keeps the wall-clock times the organizer entered.
+                    local = to_zone(getattr(event, name), event.timezone).replace(tzinfo=None)
+                    new[name] = from_local(local, zone_name)
 
     def final(name: str) -> Any:
         return new[name] if name in new else getattr(event, name)
 
-    if final("ends_at") <= final("starts_at"):
-        raise InvalidField("ends_at", _l("The end must be after the start."))
-    opens, closes = final("registration_opens_at"), final("registration_closes_at")
-    if opens and closes and closes <= opens:
-        raise InvalidField("registration_closes_at",
-                           _l("Registration must close after it opens."))  # fmt: skip
-    if opens and opens >= final("ends_at"):
-        raise InvalidField("registration_opens_at",
-                           _l("Registration must open before the event ends."))  # fmt: skip
-    if final("format") in (EventFormat.IN_PERSON, EventFormat.HYBRID) and not final("venue"):
-        raise InvalidField("venue", _l("Say where the event takes place."))
+    if not errors.has("starts_at", "ends_at", "timezone") and final("ends_at") <= final(
+        "starts_at"
+    ):
+        errors.errors.append(InvalidField("ends_at", _l("The end must be after the start.")))
+    window = ("registration_opens_at", "registration_closes_at", "ends_at", "timezone")
+    if not errors.has(*window):
+        opens, closes = final("registration_opens_at"), final("registration_closes_at")
+        if opens and closes and closes <= opens:
+            errors.errors.append(
+                InvalidField(
+                    "registration_closes_at", _l("Registration must close after it opens.")
+                )
+            )
+        if opens and opens >= final("ends_at"):
+            errors.errors.append(
+                InvalidField(
+                    "registration_opens_at", _l("Registration must open before the event ends.")
+                )
+            )
+    in_person = final("format") in (EventFormat.IN_PERSON, EventFormat.HYBRID)
+    if not errors.has("format", "venue") and in_person and not final("venue"):
+        errors.errors.append(InvalidField("venue", _l("Say where the event takes place.")))
+    errors.raise_if_any()
 
     changes = {}
     for name, value in new.items():
@@ -275,11 +305,35 @@ def _apply_event_fields(event: Event, fields: Mapping[str, Any]) -> dict[str, tu
     return changes
 
 
+def _clean_zone_name(value: Any) -> str:
+    zone_name = clean_text(value, "timezone", max_length=64, required=True)
+    if not is_zone_name(zone_name):
+        raise InvalidField(
+            "timezone", _l("Choose a time zone from the list, such as Europe/Zurich.")
+        )
+    return zone_name
+
+
+def _clean_format(value: Any) -> EventFormat:
+    try:
+        return EventFormat(value)
+    except ValueError:
+        raise InvalidField("format", _l("Choose one of: in_person, online, hybrid.")) from None
+
+
+def _clean_flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidField("moderated", _l("Give true or false."))
+    return value
+
+
 def _clean_slug(value: Any, event: Event) -> str:
     slug = clean_text(value, "slug", max_length=SLUG_MAX_LENGTH, required=True)
     if not is_valid_slug(slug):
-        raise InvalidField("slug", _l("Use lower-case letters, digits and single hyphens, "
-                                      "such as report-launch-2026."))  # fmt: skip
+        raise InvalidField(
+            "slug",
+            _l("Use lower-case letters, digits and single hyphens, such as report-launch-2026."),
+        )
     taken = db.session.scalar(select(Event.id).where(Event.slug == slug, Event.id != event.id))
     if taken is not None:
         raise SlugTaken("slug", _l("Another event already uses this address."))
@@ -294,8 +348,7 @@ def _clean_capacity(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY:
-        raise InvalidField(name, _l("Enter a whole number of seats, or leave empty for no "
-                                    "limit."))  # fmt: skip
+        raise InvalidField(name, _l("Enter a whole number of seats, or leave empty for no limit."))
     return value
 
 
@@ -304,6 +357,8 @@ def _to_instant(value: Any, name: str, zone_name: str, *, optional: bool) -> dat
         return None
     if not isinstance(value, datetime) or value.tzinfo is not None:
         raise InvalidField(name, _l("Enter a date and time."))
+    if value.year not in EVENT_YEARS:
+        raise InvalidField(name, _l("Enter a date between the years 1900 and 2999."))
     return from_local(value.replace(second=0, microsecond=0), zone_name)
 
 
@@ -340,8 +395,9 @@ def clean_speaker(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def add_speaker(event: Event, actor: Organizer, fields: Mapping[str, Any],
-                photo: str | None = None) -> Speaker:  # fmt: skip
+def add_speaker(
+    event: Event, actor: Organizer, fields: Mapping[str, Any], photo: str | None = None
+) -> Speaker:
     speaker = Speaker(**clean_speaker(fields), photo=photo, position=len(event.speakers))
     event.speakers.append(speaker)
     db.session.flush()
@@ -379,8 +435,9 @@ def move_speaker(speaker: Speaker, actor: Organizer, offset: int) -> None:
     speakers.insert(target, speakers.pop(index))
     _renumber(speakers)
     speaker.event.speakers = speakers
-    audit.record("speaker.moved", event=speaker.event, actor=actor, name=speaker.name,
-                 position=target + 1)  # fmt: skip
+    audit.record(
+        "speaker.moved", event=speaker.event, actor=actor, name=speaker.name, position=target + 1
+    )
 
 
 def replace_speakers(event: Event, actor: Organizer, speakers: list[Mapping[str, Any]]) -> None:
@@ -396,16 +453,19 @@ def replace_speakers(event: Event, actor: Organizer, speakers: list[Mapping[str,
         except InvalidField as error:
             raise InvalidField(f"speakers[{index}].{error.field}", error.message) from None
     event.speakers = [Speaker(position=index, **fields) for index, fields in enumerate(cleaned)]
-    audit.record("speakers.replaced", event=event, actor=actor,
-                 names=[fields["name"] for fields in cleaned])  # fmt: skip
+    audit.record(
+        "speakers.replaced", event=event, actor=actor, names=[fields["name"] for fields in cleaned]
+    )
 
 
 def set_streams(event: Event, actor: Organizer, urls: Mapping[str, str | None]) -> None:
     """Set the event's streams, one URL per language; languages left out or empty are removed."""
     unknown = set(urls) - set(STREAM_LANGUAGES)
     if unknown:
-        raise InvalidField("streams", _l("Unknown language: %(codes)s.",
-                                         codes=", ".join(sorted(unknown))))  # fmt: skip
+        raise InvalidField(
+            "streams",
+            _l("Language codes not accepted here: %(codes)s.", codes=", ".join(sorted(unknown))),
+        )
     current = {stream.language: stream for stream in event.streams}
     wanted = {lang: clean_url(url, f"streams.{lang}") for lang, url in urls.items() if url}
     streams = []

@@ -1,0 +1,194 @@
+"""The JSON API, version 1: public reading of events, and organizers' changes with a token.
+
+Every answer is JSON, errors included: ``{"error": {"status", "code", "field", "message"}}``
+(see `openapi.py`). A request that fails changes nothing: the session is rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from portal.api.auth import bearer_organizer, require_organizer
+from portal.api.openapi import OPENAPI_DOCUMENT
+from portal.api.serializers import EventChanges, api_field, event_changes_from_json, event_to_json
+from portal.events import services
+from portal.events.models import Event, EventStatus
+from portal.extensions import db
+from portal.i18n import _l
+from portal.organizers.models import Organizer
+from portal.validation import InvalidField
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Machine-readable code and message of each HTTP error the API answers.
+HTTP_ERRORS = {
+    400: ("invalid_json", _l("Send a JSON object, with Content-Type: application/json.")),
+    401: ("unauthorized", _l("Send a valid API token: Authorization: Bearer <token>.")),
+    403: ("forbidden", _l("You do not manage this event.")),
+    404: ("not_found", _l("Nothing was found at this address.")),
+    405: ("method_not_allowed", _l("This action is not allowed here")),
+    413: ("too_large", _l("What you sent is too large")),
+    429: ("too_many_requests", _l("Too many requests")),
+    500: ("internal_error", _l("Something went wrong")),
+}
+
+
+# --- Events ----------------------------------------------------------------------------------
+
+
+@bp.get("/events")
+def list_events():
+    upcoming, past = services.list_public_events()
+    return {"events": [event_to_json(event) for event in upcoming + past]}
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    viewer = bearer_organizer()
+    found = services.get_event(slug) or abort(404)
+    manages = viewer is not None and services.can_manage(viewer, found)
+    if found.status not in services.PUBLIC_STATUSES and not manages:
+        abort(404)  # a draft, to anyone who may not manage it, does not exist
+    answer = event_to_json(found)
+    if viewer is not None:
+        db.session.commit()  # keeps the token's time of last use
+    return answer
+
+
+@bp.post("/events")
+def create_event():
+    organizer = require_organizer()
+    changes = event_changes_from_json(_json_object_body())
+    created = services.create_event(organizer, changes.fields)
+    _apply_speakers_streams_and_status(created, organizer, changes)
+    db.session.commit()
+    location = url_for(".event", slug=created.slug, _external=True)
+    return event_to_json(created), 201, {"Location": location}
+
+
+@bp.patch("/events/<slug>")
+def update_event(slug: str):
+    organizer = require_organizer()
+    found = services.get_event(slug) or abort(404)
+    if not services.can_manage(organizer, found):
+        abort(403)
+    changes = event_changes_from_json(_json_object_body())
+    services.update_event(found, organizer, changes.fields)
+    _apply_speakers_streams_and_status(found, organizer, changes)
+    db.session.commit()
+    return event_to_json(found)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return OPENAPI_DOCUMENT
+
+
+def _json_object_body() -> Mapping[str, Any]:
+    """The body as a JSON object; anything else, whatever its Content-Type, answers 400."""
+    if not request.is_json:
+        abort(400)
+    try:
+        body = json.loads(request.get_data())
+        # Lone surrogates ("\ud800") are valid JSON escapes but no text a database can store.
+        json.dumps(body, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python goes
+        abort(400)
+    if not isinstance(body, dict):
+        abort(400)
+    return body
+
+
+def _apply_speakers_streams_and_status(
+    event: Event, actor: Organizer, changes: EventChanges
+) -> None:
+    if changes.speakers is not None:
+        services.replace_speakers(event, actor, changes.speakers)
+    if changes.streams is not None:
+        services.set_streams(event, actor, changes.streams)
+    if changes.status is None or changes.status is event.status:
+        return
+    if changes.status is EventStatus.PUBLISHED:
+        services.publish_event(event, actor)
+    elif changes.status is EventStatus.CANCELLED:
+        services.cancel_event(event, actor)
+    else:
+        raise InvalidField("status", _l("A published or cancelled event cannot become a draft."))
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: object,
+    field: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+) -> Response:
+    """The one shape of every error the API answers."""
+    body: dict[str, Any] = {"status": status, "code": code, "field": field, "message": str(message)}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(error=body)
+    response.status_code = status
+    return response
+
+
+def _field_errors_response(status: int, code: str, error: InvalidField) -> Response:
+    db.session.rollback()
+    every = [
+        {"field": api_field(each.field), "message": str(each.message)}
+        for each in getattr(error, "errors", [error])
+    ]
+    return error_response(status, code, error.message, api_field(error.field), every)
+
+
+@bp.errorhandler(services.SlugTaken)
+def _slug_taken(error: services.SlugTaken) -> Response:
+    return _field_errors_response(409, "slug_taken", error)
+
+
+@bp.errorhandler(InvalidField)
+def _invalid_field(error: InvalidField) -> Response:
+    return _field_errors_response(422, "invalid_field", error)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    db.session.rollback()
+    return _http_error_response(error)
+
+
+@bp.before_app_request
+def _answer_unrouted_api_urls() -> Response | None:
+    """Answer unknown URLs and methods under /api/v1 in JSON.
+
+    They fail while routing, before any blueprint is chosen, so without this the app's
+    HTML error pages would answer them.
+    """
+    error = request.routing_exception
+    if error is None or (error.code or 0) < 400:  # RequestRedirect: let Flask redirect
+        return None
+    if request.path != bp.url_prefix and not request.path.startswith(f"{bp.url_prefix}/"):
+        return None
+    return _http_error_response(error)
+
+
+def _http_error_response(error: HTTPException) -> Response:
+    status = error.code or 500
+    code, message = HTTP_ERRORS.get(status) or (
+        error.name.lower().replace(" ", "_"),
+        _l("Something went wrong"),
+    )
+    response = error_response(status, code, message)
+    # Keep the headers the error defines, such as Allow (405) and WWW-Authenticate (401).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

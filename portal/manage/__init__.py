@@ -1,0 +1,85 @@
+"""The back office under /manage/: organizers sign in to manage their events."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.events import services as event_services
+from portal.events.models import Event
+from portal.extensions import login_manager
+from portal.i18n import _, _l
+from portal.organizers.models import Organizer
+from portal.organizers.services import load_session_organizer
+from portal.validation import InvalidField
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+#: Endpoints that need no signed-in organizer.
+PUBLIC_ENDPOINTS = frozenset({"manage.login"})
+
+login_manager.login_view = "manage.login"
+login_manager.login_message = _l("Please sign in to continue.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_organizer(session_id: str) -> Organizer | None:
+    return load_session_organizer(session_id)
+
+
+@bp.before_request
+def _require_organizer():
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def _never_cache(response):
+    # Organizer pages hold personal data: no shared or back-button caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def current_organizer() -> Organizer:
+    return current_user._get_current_object()
+
+
+def load_managed_event(slug: str) -> Event:
+    """The event at `slug` if the signed-in organizer manages it; 404 or 403 otherwise."""
+    event = event_services.get_event(slug)
+    if event is None:
+        abort(404)
+    if not event_services.can_manage(current_organizer(), event):
+        abort(403)
+    return event
+
+
+def require_admin() -> None:
+    if not current_organizer().is_admin:
+        abort(403)
+
+
+def show_error(form: FlaskForm, error: InvalidField, aliases: dict[str, str] | None = None) -> None:
+    """Attach a service's errors to the form fields they concern (``title.en`` → ``title_en``)."""
+    for each in getattr(error, "errors", [error]):
+        name = (aliases or {}).get(each.field, each.field.replace(".", "_"))
+        if name in form:
+            form[name].errors = [*form[name].errors, str(each.message)]
+        else:
+            form.form_errors.append(str(each.message))
+
+
+def submitted(form: FlaskForm) -> bool:
+    """Whether this POST came from `form`, when a page holds several forms with prefixes."""
+    return request.method == "POST" and any(key.startswith(form._prefix) for key in request.form)
+
+
+def flash_saved(message: str | None = None) -> None:
+    flash(message or _("Your changes have been saved."), "success")
+
+
+from portal.manage import account, events, organizers  # noqa: E402,F401  (routes)

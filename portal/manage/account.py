@@ -1,0 +1,112 @@
+"""Signing in and out, and the organizer's own settings: language, password, API tokens."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+
+from portal.extensions import csrf, db, limiter
+from portal.i18n import _
+from portal.manage import bp, current_organizer, flash_saved, show_error, submitted
+from portal.manage.forms import ConfirmForm, LanguageForm, LoginForm, PasswordForm, TokenForm
+from portal.organizers import services
+from portal.organizers.models import ApiToken
+from portal.validation import InvalidField
+
+
+def _submitted_email() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # LoginForm checks the token itself, after the rate limits below
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"], key_func=_submitted_email)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        organizer = services.authenticate(form.email.data, form.password.data)
+        if organizer is not None:
+            session.clear()  # a fresh session: nothing carried over from before sign-in
+            login_user(organizer)
+            session.permanent = True
+            return redirect(_safe_next() or url_for("manage.home"))
+        # The same answer whether the address is unknown or the password wrong.
+        form.form_errors.append(_("The email address or the password is not right."))
+    return render_template("manage/login.html", form=form)
+
+
+def _safe_next() -> str | None:
+    """Follow ?next= only to a page of the back office itself."""
+    target = request.args.get("next", "")
+    if target.startswith("/manage/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.post("/logout")
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("manage.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    organizer = current_organizer()
+    language_form = LanguageForm(prefix="language", language=organizer.language)
+    password_form = PasswordForm(prefix="password")
+    if submitted(language_form) and language_form.validate_on_submit():
+        organizer.language = language_form.language.data
+        db.session.commit()
+        flash_saved()
+        return redirect(url_for("manage.account"))
+    if submitted(password_form) and password_form.validate_on_submit():
+        try:
+            services.change_password(
+                organizer, password_form.current_password.data, password_form.new_password.data
+            )
+        except InvalidField as error:
+            show_error(password_form, error, {"password": "new_password"})
+        else:
+            db.session.commit()
+            login_user(organizer)  # the session id changed with the password
+            flash(
+                _("Your password has been changed. Other sessions have been signed out."), "success"
+            )
+            return redirect(url_for("manage.account"))
+    return render_template(
+        "manage/account.html", language_form=language_form, password_form=password_form
+    )
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+def tokens():
+    organizer = current_organizer()
+    form = TokenForm()
+    new_secret = None
+    if form.validate_on_submit():
+        _, new_secret = services.create_api_token(organizer, form.label.data or "")
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    return render_template(
+        "manage/tokens.html",
+        form=form,
+        tokens=organizer.tokens,
+        new_secret=new_secret,
+        revoke_form=ConfirmForm(),
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.organizer != current_organizer():
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.revoke_api_token(token)
+        db.session.commit()
+        flash(_("The token has been revoked."), "success")
+    return redirect(url_for("manage.tokens"))

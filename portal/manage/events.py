@@ -1,0 +1,267 @@
+"""Organizers' event pages: list, create, edit, publish, cancel; speakers, streams, managers."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+
+from portal import audit, media
+from portal.events import services
+from portal.events.models import Event, Speaker
+from portal.events.services import SCHEDULE_FIELDS, STREAM_LANGUAGES
+from portal.extensions import db
+from portal.i18n import _
+from portal.manage import (
+    bp,
+    current_organizer,
+    flash_saved,
+    load_managed_event,
+    show_error,
+)
+from portal.manage.forms import (
+    ConfirmForm,
+    EventForm,
+    EventManagerForm,
+    MoveForm,
+    SpeakerForm,
+    StreamsForm,
+)
+from portal.organizers.services import find_organizer
+from portal.timeutil import all_zone_names
+from portal.validation import InvalidField
+
+
+@bp.get("/")
+def home():
+    events = services.list_managed_events(current_organizer())
+    return render_template("manage/home.html", events=events)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(current_organizer(), form.service_fields())
+        except InvalidField as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The event has been created as a draft. Add speakers and streams, then "
+                    "publish it."
+                ),
+                "success",
+            )
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template(
+        "manage/event_form.html", form=form, event=None, zone_names=sorted(all_zone_names())
+    )
+
+
+@bp.get("/events/<slug>/")
+def event(slug: str):
+    found = load_managed_event(slug)
+    history = audit.event_history(found) if current_organizer().is_admin else None
+    return render_template(
+        "manage/event.html", event=found, history=history, action_form=ConfirmForm()
+    )
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+def edit_event(slug: str):
+    found = load_managed_event(slug)
+    form = EventForm(data=EventForm.data_from(found))
+    if form.validate_on_submit():
+        try:
+            changed = services.update_event(found, current_organizer(), form.service_fields())
+        except InvalidField as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if changed & SCHEDULE_FIELDS and found.is_published:
+                flash(_("The event has been rescheduled."), "success")
+            else:
+                flash_saved()
+            return redirect(url_for("manage.event", slug=found.slug))
+    return render_template(
+        "manage/event_form.html", form=form, event=found, zone_names=sorted(all_zone_names())
+    )
+
+
+@bp.post("/events/<slug>/publish")
+def publish_event(slug: str):
+    found = load_managed_event(slug)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.publish_event(found, current_organizer())
+        except InvalidField as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The event is published."), "success")
+    return redirect(url_for("manage.event", slug=found.slug))
+
+
+@bp.route("/events/<slug>/cancel", methods=["GET", "POST"])
+def cancel_event(slug: str):
+    found = load_managed_event(slug)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.cancel_event(found, current_organizer())
+        db.session.commit()
+        flash(_("The event has been cancelled."), "success")
+        return redirect(url_for("manage.event", slug=found.slug))
+    return render_template("manage/event_cancel.html", event=found, form=form)
+
+
+# --- Speakers -------------------------------------------------------------------------------
+
+
+def _load_speaker(event: Event, speaker_id: int) -> Speaker:
+    speaker = db.session.get(Speaker, speaker_id)
+    if speaker is None or speaker.event_id != event.id:
+        abort(404)
+    return speaker
+
+
+def _store_photo(form: SpeakerForm) -> str | None:
+    """Save an uploaded photo, or attach its problem to the form and return None."""
+    if not form.photo.data:
+        return None
+    try:
+        return media.save_speaker_photo(form.photo.data)
+    except InvalidField as error:
+        show_error(form, error)
+        return None
+
+
+@bp.route("/events/<slug>/speakers", methods=["GET", "POST"])
+def speakers(slug: str):
+    found = load_managed_event(slug)
+    form = SpeakerForm()
+    if form.validate_on_submit():
+        photo = _store_photo(form)
+        if not form.errors and not form.form_errors:
+            try:
+                services.add_speaker(found, current_organizer(), form.service_fields(), photo)
+            except InvalidField as error:
+                db.session.rollback()
+                media.delete_speaker_photo(photo)
+                show_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The speaker has been added."), "success")
+                return redirect(url_for("manage.speakers", slug=found.slug))
+    return render_template(
+        "manage/speakers.html", event=found, form=form, action_form=ConfirmForm()
+    )
+
+
+@bp.route("/events/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
+def edit_speaker(slug: str, speaker_id: int):
+    found = load_managed_event(slug)
+    speaker = _load_speaker(found, speaker_id)
+    form = SpeakerForm(data=SpeakerForm.data_from(speaker))
+    if form.validate_on_submit():
+        photo = _store_photo(form)
+        if not form.errors and not form.form_errors:
+            try:
+                services.update_speaker(speaker, current_organizer(), form.service_fields())
+                replaced = None
+                if photo or form.remove_photo.data:
+                    replaced = services.set_speaker_photo(speaker, current_organizer(), photo)
+            except InvalidField as error:
+                db.session.rollback()
+                media.delete_speaker_photo(photo)
+                show_error(form, error)
+            else:
+                db.session.commit()
+                media.delete_speaker_photo(replaced)
+                flash_saved()
+                return redirect(url_for("manage.speakers", slug=found.slug))
+    return render_template("manage/speaker_form.html", event=found, speaker=speaker, form=form)
+
+
+@bp.post("/events/<slug>/speakers/<int:speaker_id>/move")
+def move_speaker(slug: str, speaker_id: int):
+    found = load_managed_event(slug)
+    speaker = _load_speaker(found, speaker_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        services.move_speaker(
+            speaker, current_organizer(), -1 if form.direction.data == "up" else 1
+        )
+        db.session.commit()
+    return redirect(url_for("manage.speakers", slug=found.slug, _anchor=f"speaker-{speaker.id}"))
+
+
+@bp.post("/events/<slug>/speakers/<int:speaker_id>/delete")
+def delete_speaker(slug: str, speaker_id: int):
+    found = load_managed_event(slug)
+    speaker = _load_speaker(found, speaker_id)
+    if ConfirmForm().validate_on_submit():
+        photo = speaker.photo
+        services.remove_speaker(speaker, current_organizer())
+        db.session.commit()
+        media.delete_speaker_photo(photo)
+        flash(_("%(name)s has been removed from the speakers.", name=speaker.name), "success")
+    return redirect(url_for("manage.speakers", slug=found.slug))
+
+
+# --- Streams and managers -------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/streams", methods=["GET", "POST"])
+def streams(slug: str):
+    found = load_managed_event(slug)
+    form = StreamsForm(data={f"url_{stream.language}": stream.url for stream in found.streams})
+    if form.validate_on_submit():
+        try:
+            services.set_streams(found, current_organizer(), form.urls())
+        except InvalidField as error:
+            db.session.rollback()
+            show_error(form, error, {f"streams.{lang}": f"url_{lang}" for lang in STREAM_LANGUAGES})
+        else:
+            db.session.commit()
+            flash_saved()
+            return redirect(url_for("manage.event", slug=found.slug))
+    return render_template("manage/streams.html", event=found, form=form)
+
+
+@bp.route("/events/<slug>/organizers", methods=["GET", "POST"])
+def event_managers(slug: str):
+    found = load_managed_event(slug)
+    form = EventManagerForm()
+    if form.validate_on_submit():
+        organizer = find_organizer(form.email.data)
+        if organizer is None or not organizer.is_active:
+            form.email.errors = [_("There is no active organizer with this address.")]
+        else:
+            if organizer not in found.managers:
+                services.set_event_managers(
+                    found, current_organizer(), [*found.managers, organizer]
+                )
+                db.session.commit()
+            flash(_("%(email)s now manages this event.", email=organizer.email), "success")
+            return redirect(url_for("manage.event_managers", slug=found.slug))
+    return render_template(
+        "manage/event_managers.html", event=found, form=form, action_form=ConfirmForm()
+    )
+
+
+@bp.post("/events/<slug>/organizers/<int:organizer_id>/remove")
+def remove_event_manager(slug: str, organizer_id: int):
+    found = load_managed_event(slug)
+    if ConfirmForm().validate_on_submit():
+        remaining = [manager for manager in found.managers if manager.id != organizer_id]
+        try:
+            services.set_event_managers(found, current_organizer(), remaining)
+        except InvalidField as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash_saved()
+    return redirect(url_for("manage.event_managers", slug=found.slug))

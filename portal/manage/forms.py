@@ -1,0 +1,279 @@
+"""Back-office forms. Types and presence are checked here; the rules about events live in
+`portal.events.services`, whose errors the views attach to these fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+
+from portal.events.models import Event, EventFormat, Speaker
+from portal.events.services import STREAM_LANGUAGES
+from portal.i18n import LANGUAGES, _l, language_name
+from portal.media import PHOTO_EXTENSIONS
+from portal.timeutil import to_zone
+
+_REQUIRED = _l("This field is required.")
+_DATETIME = _l("Enter a date and time.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(_REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(_REQUIRED)])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_REQUIRED)],
+        description=_l("At least 10 characters. A few unrelated words make a good password."),
+    )
+    confirm = PasswordField(
+        _l("New password, again"),
+        validators=[
+            DataRequired(_REQUIRED),
+            EqualTo("new_password", _l("The two passwords differ.")),
+        ],
+    )
+
+
+class LanguageForm(FlaskForm):
+    language = RadioField(
+        _l("Language of the back office"),
+        choices=[SelectChoice(code, language_name(code)) for code in LANGUAGES],
+    )
+
+
+class TokenForm(FlaskForm):
+    label = StringField(
+        _l("What is the token for?"),
+        validators=[Length(max=100)],
+        description=_l("For example: the website's publishing script."),
+    )
+
+
+class OrganizerForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(_REQUIRED)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_REQUIRED)],
+        description=_l("At least 10 characters. Give it to the person through a safe channel."),
+    )
+    is_admin = BooleanField(_l("Administrator (manages organizers and every event)"))
+
+
+class EventManagerForm(FlaskForm):
+    email = EmailField(_l("Email address of an organizer"), validators=[DataRequired(_REQUIRED)])
+
+
+class EventForm(FlaskForm):
+    """The event's own fields; texts have one input per language (English required)."""
+
+    slug = StringField(
+        _l("Web address"),
+        validators=[DataRequired(_REQUIRED)],
+        description=_l(
+            "Lower-case letters, digits and hyphens: it ends the event's URL, "
+            "as in /en/events/report-launch-2026/."
+        ),
+    )
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[DataRequired(_REQUIRED)],
+        default="Europe/Zurich",
+        description=_l(
+            "The zone of the venue, by city, such as Europe/Zurich or America/New_York."
+        ),
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts"), validators=[InputRequired(_DATETIME)], format="%Y-%m-%dT%H:%M"
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"), validators=[InputRequired(_DATETIME)], format="%Y-%m-%dT%H:%M"
+    )
+    format = RadioField(
+        _l("Format"),
+        choices=[SelectChoice(member.value, member.title) for member in EventFormat],
+        default=EventFormat.IN_PERSON.value,
+    )
+    venue = StringField(
+        _l("Venue"),
+        validators=[Length(max=300)],
+        description=_l("Building and city. Leave empty for an online event."),
+    )
+    capacity_in_person = IntegerField(
+        _l("Seats in person"),
+        validators=[Optional()],
+        description=_l("Leave empty for no limit."),
+    )
+    capacity_online = IntegerField(
+        _l("Places online"),
+        validators=[Optional()],
+        description=_l("Leave empty for no limit."),
+    )
+    moderated = BooleanField(_l("Registrations wait for an organizer's approval"))
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens"),
+        validators=[Optional()],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("Optional. In the event's time zone."),
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes"),
+        validators=[Optional()],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("Optional. In the event's time zone."),
+    )
+
+    TEXT_FIELDS = ("title", "summary", "description")
+
+    def service_fields(self) -> dict[str, Any]:
+        """The form's data under the names `portal.events.services` uses."""
+        fields: dict[str, Any] = {
+            name: self[name].data
+            for name in (
+                "slug",
+                "timezone",
+                "starts_at",
+                "ends_at",
+                "format",
+                "venue",
+                "capacity_in_person",
+                "capacity_online",
+                "moderated",
+                "registration_opens_at",
+                "registration_closes_at",
+            )
+        }
+        for text in self.TEXT_FIELDS:
+            fields[text] = {lang: self[f"{text}_{lang}"].data or "" for lang in LANGUAGES}
+        return fields
+
+    @classmethod
+    def data_from(cls, event: Event) -> dict[str, Any]:
+        """An event's values as the form shows them: local wall-clock times, one text a field."""
+
+        def local(moment: datetime | None) -> datetime | None:
+            return moment and to_zone(moment, event.timezone).replace(tzinfo=None)
+
+        data: dict[str, Any] = {
+            "slug": event.slug,
+            "timezone": event.timezone,
+            "format": event.format.value,
+            "venue": event.venue,
+            "capacity_in_person": event.capacity_in_person,
+            "capacity_online": event.capacity_online,
+            "moderated": event.moderated,
+        }
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            data[name] = local(getattr(event, name))
+        data.update(_texts_by_field(event, cls.TEXT_FIELDS))
+        return data
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    photo = FileField(
+        _l("Photo"),
+        validators=[FileAllowed(PHOTO_EXTENSIONS, _l("Choose a JPEG, PNG or WebP image."))],
+        description=_l("Optional. JPEG, PNG or WebP, at most 2 MB."),
+    )
+    remove_photo = BooleanField(_l("Remove the current photo"))
+
+    TEXT_FIELDS = ("role", "function", "organization")
+
+    def service_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"name": self.name.data}
+        for text in self.TEXT_FIELDS:
+            fields[text] = {lang: self[f"{text}_{lang}"].data or "" for lang in LANGUAGES}
+        return fields
+
+    @classmethod
+    def data_from(cls, speaker: Speaker) -> dict[str, Any]:
+        return {"name": speaker.name, **_texts_by_field(speaker, cls.TEXT_FIELDS)}
+
+
+class StreamsForm(FlaskForm):
+    """One URL per broadcast language (fields url_en, url_es, …)."""
+
+    def urls(self) -> dict[str, str]:
+        return {lang: (self[f"url_{lang}"].data or "").strip() for lang in STREAM_LANGUAGES}
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST with a valid CSRF token confirms an action."""
+
+
+class MoveForm(FlaskForm):
+    direction = SelectField(choices=[SelectChoice("up"), SelectChoice("down")])
+
+
+def _texts_by_field(item: Any, names: tuple[str, ...]) -> dict[str, str]:
+    """``{"title_en": …, "title_fr": …}`` from an object's per-language attributes."""
+    return {
+        f"{name}_{lang}": getattr(item, name).get(lang, "") for name in names for lang in LANGUAGES
+    }
+
+
+def _per_language(
+    form_class: type[FlaskForm], name: str, make_field: Any, languages: tuple[str, ...] = LANGUAGES
+) -> None:
+    """Give `form_class` one field per language, named ``<name>_<lang>``."""
+    for lang in languages:
+        setattr(form_class, f"{name}_{lang}", make_field(lang))
+
+
+_per_language(
+    EventForm, "title", lambda lang: StringField(_l("Title"), validators=[Length(max=300)])
+)
+_per_language(
+    EventForm, "summary", lambda lang: TextAreaField(_l("Summary"), validators=[Length(max=1000)])
+)
+_per_language(
+    EventForm,
+    "description",
+    lambda lang: TextAreaField(_l("Description"), validators=[Length(max=20000)]),
+)
+_per_language(
+    SpeakerForm,
+    "role",
+    lambda lang: StringField(
+        _l("Role in this event"),
+        validators=[Length(max=300)],
+        description=_l("For example: Opening remarks, Moderator."),
+    ),
+)
+_per_language(
+    SpeakerForm,
+    "function",
+    lambda lang: StringField(_l("Function or title"), validators=[Length(max=300)]),
+)
+_per_language(
+    SpeakerForm,
+    "organization",
+    lambda lang: StringField(_l("Organization"), validators=[Length(max=300)]),
+)
+_per_language(
+    StreamsForm,
+    "url",
+    lambda lang: URLField(language_name(lang), validators=[Optional(), Length(max=2000)]),
+    STREAM_LANGUAGES,
+)
