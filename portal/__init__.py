@@ -35,9 +35,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from portal import errors, security, templating
+    from portal import errors, registration, security, templating
+    from portal.mail import delivery as mail_delivery
 
     templating.init_app(app)
+    registration.init_app(app)
+    mail_delivery.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 
@@ -45,9 +48,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from portal.core import bp as core_bp
     from portal.manage import bp as manage_bp
     from portal.public.views import bp as public_bp
+    from portal.registration.views import bp as registration_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(csrf.exempt(api_bp))  # bearer tokens, no cookies: nothing to forge
     app.register_blueprint(manage_bp)
 

@@ -29,6 +29,14 @@ ACTION_TITLES = {
     "speaker.moved": _l("Speaker moved"),
     "speakers.replaced": _l("Speakers replaced"),
     "streams.changed": _l("Streams changed"),
+    "registration.approved": _l("Registration approved"),
+    "registration.declined": _l("Registration declined"),
+    "registration.cancelled": _l("Registration cancelled"),
+    "registration.confirmed": _l("Registration confirmed from the waiting list"),
+    "question.added": _l("Question added"),
+    "question.updated": _l("Question changed"),
+    "question.removed": _l("Question removed"),
+    "question.moved": _l("Question moved"),
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 
 import click
 from flask import Flask, current_app
@@ -26,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(create_organizer_command)
     app.cli.add_command(create_api_token_command)
+    app.cli.add_command(send_mail_command)
 
 
 @click.command("create-organizer")
@@ -66,6 +69,52 @@ def create_api_token_command(email: str, label: str) -> None:
     _, secret = create_api_token(organizer, label or "command line")
     db.session.commit()
     click.echo(secret)
+
+
+@click.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep delivering until SIGTERM or Ctrl+C (a worker).")
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="With --loop: seconds to wait whenever nothing is due.",
+)
+@click.option(
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Messages claimed per batch.",
+)
+@with_appcontext
+def send_mail_command(loop: bool, interval: float, limit: int) -> None:
+    """Deliver the mail outbox: everything due now, or with --loop, until stopped."""
+    from portal.mail.delivery import DeliveryReport, deliver_until
+
+    stop = threading.Event()
+    batches: list[DeliveryReport] = []
+
+    def on_batch(report: DeliveryReport) -> None:
+        batches.append(report)
+        click.echo(str(report))
+
+    if not loop:
+        deliver_until(stop, limit=limit, interval=None, on_batch=on_batch)
+        if not batches:
+            click.echo("No mail due.")
+        return
+    # A signal only asks to stop: the batch in progress is finished and recorded first.
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        deliver_until(stop, limit=limit, interval=interval, on_batch=on_batch)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    click.echo("Stopped.")
 
 
 @click.command("seed-demo")
@@ -119,6 +168,8 @@ def translate_update() -> None:
         str(root / "babel.cfg"),
         "-k",
         "_l",
+        "-k",
+        "lazy_pgettext:1c,2",
         "--no-location",
         "--sort-output",
         "-o",

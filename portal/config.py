@@ -31,8 +31,20 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAIL_SERVER=None,
         MAIL_PORT=25,
         MAIL_DEFAULT_SENDER="events@localhost",
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_USE_TLS=False,  # STARTTLS, usually on port 587
+        MAIL_USE_SSL=False,  # TLS from the first byte, usually on port 465
+        MAIL_TIMEOUT=30,  # seconds, for each exchange with the server
+        MAIL_MAX_ATTEMPTS=10,  # then the message is marked failed (about 4 hours of retries)
+        MAIL_DELIVER_AFTER_REQUEST=True,  # send right after the response; the worker retries
         REDIS_URL=None,
+        # Where people reach the site, for links in mail sent outside a web request.
+        PUBLIC_URL="http://127.0.0.1:5000",
         RATELIMIT_STORAGE_URI="memory://",
+        # Generous per address: a whole delegation may register from one office network.
+        REGISTRATION_RATE_LIMIT="120 per hour",
+        REGISTRATION_RATE_LIMIT_PER_EMAIL="10 per hour",
     )
     app.config.from_prefixed_env("PORTAL")
     if test_config:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
-from flask import request
+from flask import Blueprint, abort, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for views and services)
 from flask_babel import lazy_gettext as _l  # noqa: F401
@@ -93,3 +93,22 @@ def format_zone_name(local: datetime, lang: str | None = None) -> str:
 def format_zone_location(zone_name: str, lang: str | None = None) -> str:
     """A zone by its place, for compact listings ("hora de Suiza", "Nepal Time")."""
     return get_timezone_location(zone_name, locale=lang or current_language())
+
+
+def language_prefixed(blueprint: Blueprint) -> Blueprint:
+    """Make `blueprint` serve under ``/<lang>/``: the language is checked (404 for an unknown
+    one), kept in `g.lang`, and filled in by `url_for` for links within the same language."""
+
+    @blueprint.url_value_preprocessor
+    def _take_language(endpoint: str | None, values: dict | None) -> None:
+        lang = (values or {}).pop("lang", None)
+        if lang not in LANGUAGES:
+            abort(404)
+        g.lang = lang
+
+    @blueprint.url_defaults
+    def _keep_language(endpoint: str, values: dict) -> None:
+        if "lang" not in values and "lang" in g:
+            values["lang"] = g.lang
+
+    return blueprint

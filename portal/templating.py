@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from wtforms import Field
 
 from portal import audit, i18n, timeutil
@@ -28,7 +28,9 @@ def init_app(app: Flask) -> None:
 
 
 def _language_context() -> dict:
-    return {"current_lang": i18n.current_language(), "language_links": _language_links()}
+    # Emails are rendered outside requests too: they have no language switcher.
+    links = _language_links() if has_request_context() else []
+    return {"current_lang": i18n.current_language(), "language_links": links}
 
 
 def _language_links() -> list[dict[str, str]]:

@@ -67,3 +67,35 @@ def create_organizer(
     )
     db.session.commit()
     return organizer
+
+
+def registration_fields(**overrides: Any) -> dict[str, Any]:
+    """What a delegate types into the registration form, as the services take it."""
+    fields: dict[str, Any] = {
+        "given_name": "Aïcha",
+        "family_name": "Benali",
+        "email": f"delegate{next(_numbers)}@example.org",
+        "organization": "Mission permanente",
+        "function": "Conseillère",
+        "country": "MA",
+        "category": "member_state",
+        "attendance": "in_person",
+        "language": "fr",
+        "accessibility_needs": "",
+        "consent": True,
+        "answers": {},
+    }
+    fields.update(overrides)
+    return fields
+
+
+def create_registration(event: Event, **overrides: Any):
+    """Register through the service (as the form does), inside a request context."""
+    from flask import current_app
+
+    from portal.registration.services import register_attendee
+
+    with current_app.test_request_context():
+        outcome = register_attendee(event, registration_fields(**overrides))
+        db.session.commit()
+    return outcome.registration

@@ -41,6 +41,8 @@ def test_refused_without_sign_in_or_token(app, client, method, rule):
         .replace("<int:speaker_id>", str(event.speakers[0].id))
         .replace("<int:organizer_id>", str(owner.id))
         .replace("<int:token_id>", "1")
+        .replace("<int:registration_id>", "1")
+        .replace("<int:question_id>", "1")
     )
     assert "<" not in url, f"fill in the parameters of {rule}"
     before = (event.title, event.status, event.sequence, len(event.speakers))

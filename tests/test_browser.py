@@ -72,7 +72,14 @@ def page_in(browser):
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 @pytest.mark.parametrize(
     "path",
-    ["/", f"/events/{LAUNCH}/", "/events/country-networks-briefing/", "/events/no-such-event/"],
+    [
+        "/",
+        f"/events/{LAUNCH}/",
+        "/events/country-networks-briefing/",
+        "/events/no-such-event/",
+        "/events/country-networks-briefing/register",
+        "/privacy",
+    ],
 )
 def test_pages_have_no_accessibility_violations(live_server, page_in, lang, path):
     page = page_in()
@@ -95,7 +102,9 @@ def test_skip_link_is_the_first_stop_and_visible_on_focus(live_server, page_in):
     assert outline != "none"
 
 
-@pytest.mark.parametrize("path", ["/fr/", f"/fr/events/{LAUNCH}/"])
+@pytest.mark.parametrize(
+    "path", ["/fr/", f"/fr/events/{LAUNCH}/", "/fr/events/country-networks-briefing/register"]
+)
 def test_pages_fit_a_phone_screen(live_server, page_in, path):
     page = page_in(
         viewport={"width": 360, "height": 740},
@@ -151,6 +160,8 @@ def signed_in_page(live_server, page_in, app):
         "/manage/organizers/",
         "/manage/account",
         "/manage/account/tokens",
+        "/manage/events/country-networks-briefing/registrations",
+        "/manage/events/country-networks-briefing/questions",
     ],
 )
 def test_back_office_pages_have_no_accessibility_violations(live_server, signed_in_page, path):

@@ -132,9 +132,9 @@ def test_organizer_creates_event_with_speakers_and_streams_and_publishes_it(clie
     assert _post(client, speakers_url, second).status_code == 302
 
     streams = {
-        "url_en": "https://stream.example.org/en",
-        "url_es": "https://stream.example.org/es",
-        "url_fr": "https://stream.example.org/fr",
+        "streams_en": "https://stream.example.org/en",
+        "streams_es": "https://stream.example.org/es",
+        "streams_fr": "https://stream.example.org/fr",
     }
     assert (
         _post(client, "/manage/events/regional-review-launch/streams", streams).status_code == 302
@@ -261,7 +261,7 @@ def test_history_is_shown_to_admins_only(client, organizer_client, organizer):
     _post(
         organizer_client,
         f"/manage/events/{event.slug}/streams",
-        {"url_en": "https://stream.example.org/en"},
+        {"streams_en": "https://stream.example.org/en"},
     )
     assert "History" not in organizer_client.get(f"/manage/events/{event.slug}/").text
     admin = create_organizer("admin@example.org", is_admin=True)
@@ -334,7 +334,7 @@ def test_oversized_uploads_are_refused(organizer_client, organizer):
 def test_streams_must_be_web_addresses(organizer_client, organizer):
     event = create_event(managers=[organizer])
     url = f"/manage/events/{event.slug}/streams"
-    response = _post(organizer_client, url, {"url_en": "javascript:alert(1)"})
+    response = _post(organizer_client, url, {"streams_en": "javascript:alert(1)"})
     assert response.status_code == 200
     assert "Enter a web address that starts with https://" in response.text
     assert event.streams == []
@@ -351,7 +351,7 @@ def test_changing_the_password_signs_out_other_sessions(app, organizer_client, o
         "/manage/account",
         {
             "password-current_password": "correct horse battery",
-            "password-new_password": "a brand new passphrase",
+            "password-password": "a brand new passphrase",
             "password-confirm": "a brand new passphrase",
         },
         form_url="/manage/account",

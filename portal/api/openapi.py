@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.api.serializers import MAX_PAGE, MAX_REGISTRATIONS_PER_PAGE, REGISTRATIONS_PER_PAGE
 from portal.events.models import EventFormat, EventStatus
 from portal.events.services import (
     MAX_CAPACITY,
@@ -16,6 +17,7 @@ from portal.events.services import (
     STREAM_LANGUAGES,
 )
 from portal.i18n import LANGUAGES
+from portal.registration.models import Attendance, ParticipantCategory, RegistrationState
 
 #: A local time as the API writes it: ISO 8601, to the second, without an offset.
 LOCAL_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
@@ -36,10 +38,11 @@ ERROR_CODES = (
 
 _DESCRIPTION = """\
 Events of the portal as JSON. Reading published and cancelled events is public; organizers
-create and change events with a personal token (`portal create-api-token EMAIL`), sent as
-`Authorization: Bearer <token>`. A token that is sent must be valid: a wrong or revoked one
-answers 401, even where no token is needed. A draft is visible only with the token of an
-organizer who manages it (or of an admin); to anyone else it does not exist (404).
+create and change events, and read their registrations, with a personal token
+(`portal create-api-token EMAIL`), sent as `Authorization: Bearer <token>`. A token that is
+sent must be valid: a wrong or revoked one answers 401, even where no token is needed. A draft
+is visible only with the token of an organizer who manages it (or of an admin); to anyone else
+it does not exist (404).
 
 Times: `starts_at`, `ends_at` and the registration window are local wall-clock times in the
 event's `timezone` (an IANA name), without an offset, such as `2027-03-30T15:00:00`; answers
@@ -172,6 +175,52 @@ _EVENT_PROPERTIES: dict[str, Any] = {
     "updated_at": _UTC_TIME,
 }
 
+_REGISTRATION_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer", "description": "Stable; the order of registration."},
+    "status": _schema("RegistrationStatus"),
+    "email": {"type": "string", "description": "As the person typed it."},
+    "given_name": {"type": "string"},
+    "family_name": {"type": "string"},
+    "organization": {"type": "string"},
+    "function": {"type": "string"},
+    "country": {
+        "type": "string",
+        "pattern": "^([A-Z]{2})?$",
+        "description": "ISO 3166-1 alpha-2 code, or empty.",
+        "examples": ["MA"],
+    },
+    "category": {"type": "string", "enum": [member.value for member in ParticipantCategory]},
+    "attendance": {"type": "string", "enum": [member.value for member in Attendance]},
+    "language": {
+        "type": "string",
+        "enum": list(LANGUAGES),
+        "description": "The language of every message the person is sent.",
+    },
+    "accessibility_needs": {"type": "string"},
+    "answers": {
+        "type": "object",
+        "description": "Answers to the event's own questions, by question id: text, the "
+        "value of the option chosen, the values of the options ticked, or whether the box is "
+        "ticked.",
+        "propertyNames": {"pattern": "^[0-9]+$"},
+        "additionalProperties": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "boolean"},
+            ]
+        },
+        "examples": [{"12": "Vegetarian meal", "13": ["panel-a", "panel-b"], "14": True}],
+    },
+    "waitlist_position": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "description": "Place on the waiting list of its attendance mode (1 is next); null "
+        "when not waiting.",
+    },
+    "created_at": _UTC_TIME,
+}
+
 _SCHEMAS: dict[str, Any] = {
     "Slug": {
         "type": "string",
@@ -230,6 +279,32 @@ _SCHEMAS: dict[str, Any] = {
         },
         ["events"],
     ),
+    "RegistrationStatus": {
+        "type": "string",
+        "enum": [member.value for member in RegistrationState],
+    },
+    "Registration": _closed_object(_REGISTRATION_PROPERTIES, list(_REGISTRATION_PROPERTIES)),
+    "RegistrationList": _closed_object(
+        {
+            "registrations": {
+                "type": "array",
+                "items": _schema("Registration"),
+                "description": "In the order of registration.",
+            },
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_REGISTRATIONS_PER_PAGE},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Registrations on every page together.",
+            },
+            "next": {
+                "anyOf": [{"type": "string", "format": "uri"}, {"type": "null"}],
+                "description": "The next page, or null on the last one.",
+            },
+        },
+        ["registrations", "page", "per_page", "total", "next"],
+    ),
     "EventCreation": _event_input(["slug", "title", "starts_at", "ends_at", "timezone", "format"]),
     "EventChanges": _event_input([]),
     "Error": _closed_object(
@@ -275,7 +350,9 @@ _RESPONSES: dict[str, Any] = {
     "NotFound": _error("No event at this address, or a draft the caller may not see."),
     "SlugTaken": _error("Another event already uses this slug (`slug_taken`)."),
     "TooLarge": _error("The body is too large."),
-    "InvalidField": _error("A field cannot be accepted; `field` names it (`invalid_field`)."),
+    "InvalidField": _error(
+        "A field or query parameter cannot be accepted; `field` names it (`invalid_field`)."
+    ),
     "InternalError": _error("Something went wrong on the server."),
 }
 
@@ -355,6 +432,50 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                     "404": _response("NotFound"),
                     "409": _response("SlugTaken"),
                     "413": _response("TooLarge"),
+                    "422": _response("InvalidField"),
+                    "500": _response("InternalError"),
+                },
+            },
+        },
+        "/events/{slug}/registrations": {
+            "parameters": [_SLUG_PARAMETER],
+            "get": {
+                "operationId": "listRegistrations",
+                "summary": "The event's registrations, a page at a time, for its organizers.",
+                "description": "Every status unless `status` picks one. Follow `next` until "
+                "it is null to read them all.",
+                "security": _TOKEN,
+                "parameters": [
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_PAGE,
+                            "default": 1,
+                        },
+                    },
+                    {
+                        "name": "per_page",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_REGISTRATIONS_PER_PAGE,
+                            "default": REGISTRATIONS_PER_PAGE,
+                        },
+                    },
+                    {"name": "status", "in": "query", "schema": _schema("RegistrationStatus")},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of registrations.",
+                        "content": _json(_schema("RegistrationList")),
+                    },
+                    "401": _response("Unauthorized"),
+                    "403": _response("Forbidden"),
+                    "404": _response("NotFound"),
                     "422": _response("InvalidField"),
                     "500": _response("InternalError"),
                 },

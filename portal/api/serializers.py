@@ -1,4 +1,5 @@
-"""The event as JSON, both ways: what the API answers, and the service fields a body asks for.
+"""The event as JSON, both ways: what the API answers, and the service fields a body asks for;
+and registrations as organizers read them.
 
 Times travel as local wall-clock times without an offset, read in the event's `timezone`;
 the UTC instants are added to answers for machines that prefer them.
@@ -16,6 +17,7 @@ from flask import url_for
 from portal.events.models import Event, EventStatus, Speaker
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import _l
+from portal.registration.models import Registration
 from portal.timeutil import as_utc, to_zone
 from portal.validation import InvalidField, clean_url
 
@@ -37,6 +39,11 @@ SPEAKER_FIELDS = ("name", "role", "function", "organization")
 STREAM_FIELDS = ("language", "url")
 #: Service field names that the API spells differently.
 _API_FIELD_NAMES = {name: f"capacity.{key}" for key, name in CAPACITY_FIELDS.items()}
+#: Registrations on a page unless `per_page` says otherwise, the most a page holds, and the
+#: highest page number a request may name.
+REGISTRATIONS_PER_PAGE = 50
+MAX_REGISTRATIONS_PER_PAGE = 200
+MAX_PAGE = 999_999_999
 
 
 # --- Answers ---------------------------------------------------------------------------------
@@ -76,6 +83,28 @@ def _speaker_to_json(speaker: Speaker) -> dict[str, Any]:
         "role": dict(speaker.role),
         "function": dict(speaker.function),
         "organization": dict(speaker.organization),
+    }
+
+
+def registration_to_json(
+    registration: Registration, waitlist_position: int | None
+) -> dict[str, Any]:
+    return {
+        "id": registration.id,
+        "status": registration.state.value,
+        "email": registration.email,
+        "given_name": registration.given_name,
+        "family_name": registration.family_name,
+        "organization": registration.organization,
+        "function": registration.function,
+        "country": registration.country,
+        "category": registration.category.value,
+        "attendance": registration.attendance.value,
+        "language": registration.language,
+        "accessibility_needs": registration.accessibility_needs,
+        "answers": dict(registration.answers),
+        "waitlist_position": waitlist_position,
+        "created_at": _utc(registration.created_at),
     }
 
 

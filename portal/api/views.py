@@ -1,4 +1,5 @@
-"""The JSON API, version 1: public reading of events, and organizers' changes with a token.
+"""The JSON API, version 1: public reading of events, and organizers' changes and reading of
+registrations with a token.
 
 Every answer is JSON, errors included: ``{"error": {"status", "code", "field", "message"}}``
 (see `openapi.py`). A request that fails changes nothing: the session is rolled back.
@@ -7,6 +8,7 @@ Every answer is JSON, errors included: ``{"error": {"status", "code", "field", "
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,12 +17,23 @@ from werkzeug.exceptions import HTTPException
 
 from portal.api.auth import bearer_organizer, require_organizer
 from portal.api.openapi import OPENAPI_DOCUMENT
-from portal.api.serializers import EventChanges, api_field, event_changes_from_json, event_to_json
+from portal.api.serializers import (
+    MAX_PAGE,
+    MAX_REGISTRATIONS_PER_PAGE,
+    REGISTRATIONS_PER_PAGE,
+    EventChanges,
+    api_field,
+    event_changes_from_json,
+    event_to_json,
+    registration_to_json,
+)
 from portal.events import services
 from portal.events.models import Event, EventStatus
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers.models import Organizer
+from portal.registration.listing import RegistrationFilters, find_registrations, waitlist_positions
+from portal.registration.models import RegistrationState
 from portal.validation import InvalidField
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,6 +49,8 @@ HTTP_ERRORS = {
     429: ("too_many_requests", _l("Too many requests")),
     500: ("internal_error", _l("Something went wrong")),
 }
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 # --- Events ----------------------------------------------------------------------------------
@@ -84,6 +99,46 @@ def update_event(slug: str):
     return event_to_json(found)
 
 
+@bp.get("/events/<slug>/registrations")
+def event_registrations(slug: str):
+    organizer = require_organizer()
+    found = services.get_event(slug) or abort(404)
+    if not services.can_manage(organizer, found):
+        abort(403)
+    page = _whole_number("page", 1, MAX_PAGE, default=1)
+    per_page = _whole_number(
+        "per_page", 1, MAX_REGISTRATIONS_PER_PAGE, default=REGISTRATIONS_PER_PAGE
+    )
+    status = _registration_status()
+    result = find_registrations(
+        found, RegistrationFilters(state=status), page=page, per_page=per_page
+    )
+    positions = waitlist_positions(result.items)
+    next_url = None
+    if result.has_next:
+        status_args = {"status": status.value} if status else {}
+        next_url = url_for(
+            ".event_registrations",
+            slug=found.slug,
+            page=page + 1,
+            per_page=per_page,
+            **status_args,
+            _external=True,
+        )
+    answer = {
+        "registrations": [
+            registration_to_json(registration, positions.get(registration.id))
+            for registration in result.items
+        ],
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+        "next": next_url,
+    }
+    db.session.commit()  # keeps the token's time of last use
+    return answer
+
+
 @bp.get("/openapi.json")
 def openapi():
     return OPENAPI_DOCUMENT
@@ -102,6 +157,39 @@ def _json_object_body() -> Mapping[str, Any]:
     if not isinstance(body, dict):
         abort(400)
     return body
+
+
+def _whole_number(name: str, minimum: int, maximum: int, *, default: int) -> int:
+    """A query parameter that must be a whole number within bounds, if given."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(value) or not minimum <= int(value) <= maximum:
+        raise InvalidField(
+            name,
+            _l(
+                "Give a whole number from %(minimum)d to %(maximum)d.",
+                minimum=minimum,
+                maximum=maximum,
+            ),
+        )
+    return int(value)
+
+
+def _registration_status() -> RegistrationState | None:
+    value = request.args.get("status")
+    if value is None:
+        return None
+    try:
+        return RegistrationState(value)
+    except ValueError:
+        raise InvalidField(
+            "status",
+            _l(
+                "Choose one of these values: %(values)s.",
+                values=", ".join(state.value for state in RegistrationState),
+            ),
+        ) from None
 
 
 def _apply_speakers_streams_and_status(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 if TYPE_CHECKING:
     from portal.organizers.models import Organizer
+    from portal.registration.models import Question
 
 from portal.extensions import db
 from portal.i18n import _l, localize
@@ -55,7 +56,7 @@ _STATUS_TITLES = {
 }
 
 
-def _enum_column(enum_class: type[enum.Enum]) -> db.Enum:
+def enum_column(enum_class: type[enum.Enum]) -> db.Enum:
     """Store an enum by value, as a checked string that reads the same on every database."""
     return db.Enum(
         enum_class,
@@ -95,7 +96,7 @@ class Event(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: IANA zone of the venue, e.g. ``Europe/Zurich``.
     timezone: Mapped[str] = mapped_column(String(64))
-    format: Mapped[EventFormat] = mapped_column(_enum_column(EventFormat))
+    format: Mapped[EventFormat] = mapped_column(enum_column(EventFormat))
     #: Where it takes place (building, city); may be empty for online events.
     venue: Mapped[str] = mapped_column(String(300), default="")
     #: Seats per attendance mode; NULL means unlimited.
@@ -107,8 +108,12 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[EventStatus] = mapped_column(
-        _enum_column(EventStatus), default=EventStatus.DRAFT, index=True
+        enum_column(EventStatus), default=EventStatus.DRAFT, index=True
     )
+    #: Past capacity, people join a waiting list; without it the event refuses them as full.
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Bumped under lock by every registration decision: the row lock that guards the seats.
+    seats_version: Mapped[int] = mapped_column(default=0)
     #: iCalendar SEQUENCE: rises whenever time, place or status change.
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -122,6 +127,10 @@ class Event(db.Model):
     )
     streams: Mapped[list[Stream]] = relationship(
         back_populates="event", order_by="Stream.position", cascade="all, delete-orphan"
+    )
+    #: The organizer's own questions on the registration form, in order.
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="event", order_by="Question.position", cascade="all, delete-orphan"
     )
     #: Organizers who manage the event (its creator and those it was given to).
     managers: Mapped[list[Organizer]] = relationship(

@@ -12,7 +12,6 @@ from portal.extensions import login_manager
 from portal.i18n import _, _l
 from portal.organizers.models import Organizer
 from portal.organizers.services import load_session_organizer
-from portal.validation import InvalidField
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -63,16 +62,6 @@ def require_admin() -> None:
         abort(403)
 
 
-def show_error(form: FlaskForm, error: InvalidField, aliases: dict[str, str] | None = None) -> None:
-    """Attach a service's errors to the form fields they concern (``title.en`` → ``title_en``)."""
-    for each in getattr(error, "errors", [error]):
-        name = (aliases or {}).get(each.field, each.field.replace(".", "_"))
-        if name in form:
-            form[name].errors = [*form[name].errors, str(each.message)]
-        else:
-            form.form_errors.append(str(each.message))
-
-
 def submitted(form: FlaskForm) -> bool:
     """Whether this POST came from `form`, when a page holds several forms with prefixes."""
     return request.method == "POST" and any(key.startswith(form._prefix) for key in request.form)
@@ -82,4 +71,4 @@ def flash_saved(message: str | None = None) -> None:
     flash(message or _("Your changes have been saved."), "success")
 
 
-from portal.manage import account, events, organizers  # noqa: E402,F401  (routes)
+from portal.manage import account, events, organizers, registrations  # noqa: E402,F401  (routes)

@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import login_user, logout_user
 
 from portal.extensions import csrf, db, limiter
+from portal.forms import show_errors
 from portal.i18n import _
-from portal.manage import bp, current_organizer, flash_saved, show_error, submitted
+from portal.manage import bp, current_organizer, flash_saved, submitted
 from portal.manage.forms import ConfirmForm, LanguageForm, LoginForm, PasswordForm, TokenForm
 from portal.organizers import services
 from portal.organizers.models import ApiToken
@@ -66,10 +67,10 @@ def account():
     if submitted(password_form) and password_form.validate_on_submit():
         try:
             services.change_password(
-                organizer, password_form.current_password.data, password_form.new_password.data
+                organizer, password_form.current_password.data, password_form.password.data
             )
         except InvalidField as error:
-            show_error(password_form, error, {"password": "new_password"})
+            show_errors(password_form, error)
         else:
             db.session.commit()
             login_user(organizer)  # the session id changed with the password

@@ -7,15 +7,15 @@ from flask import abort, flash, redirect, render_template, url_for
 from portal import audit, media
 from portal.events import services
 from portal.events.models import Event, Speaker
-from portal.events.services import SCHEDULE_FIELDS, STREAM_LANGUAGES
+from portal.events.services import SCHEDULE_FIELDS
 from portal.extensions import db
+from portal.forms import show_errors
 from portal.i18n import _
 from portal.manage import (
     bp,
     current_organizer,
     flash_saved,
     load_managed_event,
-    show_error,
 )
 from portal.manage.forms import (
     ConfirmForm,
@@ -26,6 +26,7 @@ from portal.manage.forms import (
     StreamsForm,
 )
 from portal.organizers.services import find_organizer
+from portal.registration import listing
 from portal.timeutil import all_zone_names
 from portal.validation import InvalidField
 
@@ -33,7 +34,9 @@ from portal.validation import InvalidField
 @bp.get("/")
 def home():
     events = services.list_managed_events(current_organizer())
-    return render_template("manage/home.html", events=events)
+    return render_template(
+        "manage/home.html", events=events, counts=listing.state_summaries(events)
+    )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -44,7 +47,7 @@ def new_event():
             event = services.create_event(current_organizer(), form.service_fields())
         except InvalidField as error:
             db.session.rollback()
-            show_error(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(
@@ -65,7 +68,11 @@ def event(slug: str):
     found = load_managed_event(slug)
     history = audit.event_history(found) if current_organizer().is_admin else None
     return render_template(
-        "manage/event.html", event=found, history=history, action_form=ConfirmForm()
+        "manage/event.html",
+        event=found,
+        history=history,
+        action_form=ConfirmForm(),
+        counts=listing.state_summaries([found])[found.id],
     )
 
 
@@ -78,7 +85,7 @@ def edit_event(slug: str):
             changed = services.update_event(found, current_organizer(), form.service_fields())
         except InvalidField as error:
             db.session.rollback()
-            show_error(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             if changed & SCHEDULE_FIELDS and found.is_published:
@@ -134,7 +141,7 @@ def _store_photo(form: SpeakerForm) -> str | None:
     try:
         return media.save_speaker_photo(form.photo.data)
     except InvalidField as error:
-        show_error(form, error)
+        show_errors(form, error)
         return None
 
 
@@ -150,7 +157,7 @@ def speakers(slug: str):
             except InvalidField as error:
                 db.session.rollback()
                 media.delete_speaker_photo(photo)
-                show_error(form, error)
+                show_errors(form, error)
             else:
                 db.session.commit()
                 flash(_("The speaker has been added."), "success")
@@ -176,7 +183,7 @@ def edit_speaker(slug: str, speaker_id: int):
             except InvalidField as error:
                 db.session.rollback()
                 media.delete_speaker_photo(photo)
-                show_error(form, error)
+                show_errors(form, error)
             else:
                 db.session.commit()
                 media.delete_speaker_photo(replaced)
@@ -217,13 +224,13 @@ def delete_speaker(slug: str, speaker_id: int):
 @bp.route("/events/<slug>/streams", methods=["GET", "POST"])
 def streams(slug: str):
     found = load_managed_event(slug)
-    form = StreamsForm(data={f"url_{stream.language}": stream.url for stream in found.streams})
+    form = StreamsForm(data={f"streams_{stream.language}": stream.url for stream in found.streams})
     if form.validate_on_submit():
         try:
             services.set_streams(found, current_organizer(), form.urls())
         except InvalidField as error:
             db.session.rollback()
-            show_error(form, error, {f"streams.{lang}": f"url_{lang}" for lang in STREAM_LANGUAGES})
+            show_errors(form, error)
         else:
             db.session.commit()
             flash_saved()

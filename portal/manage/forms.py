@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from portal.events.models import Event, EventFormat, Speaker
-from portal.events.services import STREAM_LANGUAGES
+from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import LANGUAGES, _l, language_name
 from portal.media import PHOTO_EXTENSIONS
 from portal.timeutil import to_zone
@@ -40,7 +40,7 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(_REQUIRED)])
-    new_password = PasswordField(
+    password = PasswordField(
         _l("New password"),
         validators=[DataRequired(_REQUIRED)],
         description=_l("At least 10 characters. A few unrelated words make a good password."),
@@ -49,7 +49,7 @@ class PasswordForm(FlaskForm):
         _l("New password, again"),
         validators=[
             DataRequired(_REQUIRED),
-            EqualTo("new_password", _l("The two passwords differ.")),
+            EqualTo("password", _l("The two passwords differ.")),
         ],
     )
 
@@ -148,20 +148,7 @@ class EventForm(FlaskForm):
     def service_fields(self) -> dict[str, Any]:
         """The form's data under the names `portal.events.services` uses."""
         fields: dict[str, Any] = {
-            name: self[name].data
-            for name in (
-                "slug",
-                "timezone",
-                "starts_at",
-                "ends_at",
-                "format",
-                "venue",
-                "capacity_in_person",
-                "capacity_online",
-                "moderated",
-                "registration_opens_at",
-                "registration_closes_at",
-            )
+            name: self[name].data for name in EVENT_FIELDS if name not in self.TEXT_FIELDS
         }
         for text in self.TEXT_FIELDS:
             fields[text] = {lang: self[f"{text}_{lang}"].data or "" for lang in LANGUAGES}
@@ -212,10 +199,10 @@ class SpeakerForm(FlaskForm):
 
 
 class StreamsForm(FlaskForm):
-    """One URL per broadcast language (fields url_en, url_es, …)."""
+    """One URL per broadcast language (fields streams_en, streams_es, …)."""
 
     def urls(self) -> dict[str, str]:
-        return {lang: (self[f"url_{lang}"].data or "").strip() for lang in STREAM_LANGUAGES}
+        return {lang: (self[f"streams_{lang}"].data or "").strip() for lang in STREAM_LANGUAGES}
 
 
 class ConfirmForm(FlaskForm):
@@ -273,7 +260,7 @@ _per_language(
 )
 _per_language(
     StreamsForm,
-    "url",
+    "streams",
     lambda lang: URLField(language_name(lang), validators=[Optional(), Length(max=2000)]),
     STREAM_LANGUAGES,
 )

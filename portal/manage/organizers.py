@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.forms import show_errors
 from portal.i18n import _
-from portal.manage import bp, current_organizer, require_admin, show_error
+from portal.manage import bp, current_organizer, require_admin
 from portal.manage.forms import ConfirmForm, OrganizerForm
 from portal.organizers import services
 from portal.organizers.models import Organizer
@@ -27,7 +28,7 @@ def organizers():
                 is_admin=form.is_admin.data,
             )
         except InvalidField as error:
-            show_error(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("%(email)s can now sign in.", email=organizer.email), "success")

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, render_template
 
 from portal.events import services
-from portal.i18n import LANGUAGES, current_language
+from portal.i18n import current_language, language_prefixed
+from portal.registration import services as registration_services
 
-bp = Blueprint("public", __name__, url_prefix="/<lang>")
-
-
-@bp.url_value_preprocessor
-def _take_language(endpoint: str | None, values: dict | None) -> None:
-    lang = (values or {}).pop("lang", None)
-    if lang not in LANGUAGES:
-        abort(404)
-    g.lang = lang
-
-
-@bp.url_defaults
-def _keep_language(endpoint: str, values: dict) -> None:
-    if "lang" not in values and "lang" in g:
-        values["lang"] = g.lang
+bp = language_prefixed(Blueprint("public", __name__, url_prefix="/<lang>"))
 
 
 @bp.get("/")
@@ -38,5 +25,5 @@ def event(slug: str):
         "events/event.html",
         event=found,
         streams=streams,
-        registration=services.registration_window(found),
+        availability=registration_services.availability(found),
     )

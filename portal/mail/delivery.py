@@ -1,0 +1,298 @@
+"""Delivering the outbox: claim due messages, send them, record each outcome.
+
+A worker first claims a batch in one short transaction (``claimed_until`` = now + lease), then
+sends with no transaction open, recording each message as it goes. Two workers never hold the
+same message at once; a worker that crashes leaves claims that lapse after the lease, so its
+messages are delivered at least once. Run by `portal send-mail` and, when
+MAIL_DELIVER_AFTER_REQUEST is on, right after a request that queued mail has answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.errors import MessageError
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context
+from sqlalchemy import ColumnElement, event, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.mail import smtp
+from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.timeutil import now_utc
+
+logger = logging.getLogger(__name__)
+
+#: How long a worker holds what it claimed; a crashed worker's messages wait this long.
+CLAIM_LEASE = timedelta(minutes=5)
+#: No message is started with less than this left of the lease, so no send outlives its claim.
+LEASE_MARGIN = timedelta(minutes=2)
+#: Wait after the first failure; it doubles with each further one, up to `LONGEST_WAIT`.
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+
+#: Most messages sent after one response; a bulk change (an event cancelled with thousands
+#: registered) leaves the rest to `portal send-mail` rather than hold up the web worker.
+AFTER_REQUEST_LIMIT = 100
+
+#: Key of the ids flushed in a session's transaction, then of those committed in a request.
+_QUEUED = "portal_mail_queued"
+
+
+@dataclass
+class DeliveryReport:
+    """What one batch did with the messages it claimed."""
+
+    sent: int = 0
+    #: Failed this time; due again after the backoff.
+    retrying: int = 0
+    #: Given up: refused for good, or out of attempts.
+    failed: int = 0
+    #: Claimed but not tried because the lease was running out; due again at once.
+    released: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retrying + self.failed + self.released
+
+    def __str__(self) -> str:
+        text = f"Mail: {self.sent} sent, {self.retrying} to retry, {self.failed} failed"
+        return text + (f", {self.released} put back." if self.released else ".")
+
+
+def deliver_due_messages(limit: int = 100) -> DeliveryReport:
+    """Claim up to `limit` due messages and deliver them; commits the session."""
+    return _deliver(*_claim(limit))
+
+
+def deliver_messages(ids: Collection[int]) -> DeliveryReport:
+    """Deliver these messages if they are still due and nobody holds them; commits the session."""
+    return _deliver(*_claim(len(ids), among=ids))
+
+
+def deliver_until(
+    stop: threading.Event,
+    *,
+    limit: int,
+    interval: float | None,
+    on_batch: Callable[[DeliveryReport], None],
+) -> None:
+    """Deliver batch after batch until `stop` is set, pausing `interval` seconds whenever
+    nothing more is due; with `interval` None, return as soon as nothing more is due."""
+    while not stop.is_set():
+        report = deliver_due_messages(limit)
+        if report.claimed:
+            on_batch(report)
+        if report.claimed < limit:
+            if interval is None:
+                return
+            stop.wait(interval)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failure: 1 minute, 2, 4, … up to an hour."""
+    return min(FIRST_WAIT * 2 ** min(attempts - 1, 16), LONGEST_WAIT)
+
+
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+
+
+def _claim(limit: int, among: Collection[int] | None = None) -> tuple[list[int], datetime]:
+    """Take up to `limit` due messages for this worker until the returned lease end; commit."""
+    while True:
+        now = now_utc()
+        conditions = _due(now)
+        if among is not None:
+            conditions += (OutboxMessage.id.in_(among),)
+        candidates = (
+            select(OutboxMessage.id)
+            .where(*conditions)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if db.engine.dialect.name == "postgresql":
+            # Rows another worker is claiming right now are locked: pass them by, not wait.
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = db.session.scalars(candidates).all()
+        if not ids:
+            db.session.commit()
+            return [], now
+        lease_end = now + CLAIM_LEASE
+        # Repeating the conditions makes the update claim only rows still free: on SQLite,
+        # which has no row locks, another worker may have claimed some since the SELECT.
+        claimed = db.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), *conditions)
+            .values(claimed_until=lease_end)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        db.session.commit()
+        if claimed:
+            return sorted(claimed), lease_end
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    attempts: int
+    envelope: smtp.Envelope
+
+
+def _deliver(ids: list[int], lease_end: datetime) -> DeliveryReport:
+    report = DeliveryReport()
+    if not ids:
+        return report
+    batch: list[_Claimed] = []
+    unbuildable: list[tuple[int, int, Exception]] = []
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    )
+    for row in rows:
+        try:
+            batch.append(_Claimed(row.id, row.attempts, smtp.build_envelope(row, sender)))
+        except (ValueError, KeyError, TypeError, MessageError) as error:
+            unbuildable.append((row.id, row.attempts, error))
+    db.session.commit()  # no transaction stays open while we talk to the server
+    for message_id, attempts, error in unbuildable:
+        _record_failure(report, message_id, attempts, error, permanent=True)
+    if not batch:
+        return report
+
+    try:
+        transport = smtp.open_transport(current_app.config, current_app.instance_path)
+    except OSError as error:
+        for message in batch:
+            _record_failure(report, message.id, message.attempts, error)
+        return report
+    try:
+        for index, message in enumerate(batch):
+            if now_utc() >= lease_end - LEASE_MARGIN:
+                _release(report, [later.id for later in batch[index:]])
+                break
+            try:
+                transport.send(message.envelope)
+            except smtplib.SMTPRecipientsRefused as error:
+                permanent = smtp.is_permanent_refusal(error)
+                _record_failure(report, message.id, message.attempts, error, permanent=permanent)
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError) as error:
+                _fail_rest(report, batch[index:], error)
+                break
+            except smtplib.SMTPException as error:
+                # Refused for this message only (sender, data, a 4xx); the session goes on.
+                _record_failure(report, message.id, message.attempts, error)
+            except OSError as error:
+                _fail_rest(report, batch[index:], error)
+                break
+            else:
+                _record_sent(report, message.id)
+    finally:
+        transport.close()
+    return report
+
+
+def _fail_rest(report: DeliveryReport, rest: list[_Claimed], error: OSError) -> None:
+    """The connection is gone (or the disk is full): this batch ends, all of it to retry."""
+    for message in rest:
+        _record_failure(report, message.id, message.attempts, error)
+
+
+def _record_sent(report: DeliveryReport, message_id: int) -> None:
+    _set(message_id, status=OutboxStatus.SENT, sent_at=now_utc(), claimed_until=None)
+    report.sent += 1
+
+
+def _record_failure(
+    report: DeliveryReport,
+    message_id: int,
+    attempts: int,
+    error: Exception,
+    *,
+    permanent: bool = False,
+) -> None:
+    attempts += 1
+    description = smtp.describe_error(error)
+    values: dict[str, Any] = {"attempts": attempts, "last_error": description}
+    if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        values["status"] = OutboxStatus.FAILED
+        report.failed += 1
+        logger.error("Giving up on outbox message %s: %s", message_id, description)
+    else:
+        values["next_attempt_at"] = now_utc() + retry_delay(attempts)
+        report.retrying += 1
+        logger.warning("Outbox message %s not delivered: %s", message_id, description)
+    _set(message_id, claimed_until=None, **values)
+
+
+def _release(report: DeliveryReport, ids: list[int]) -> None:
+    for message_id in ids:
+        _set(message_id, claimed_until=None)
+    report.released += len(ids)
+
+
+def _set(message_id: int, **values: Any) -> None:
+    """Record one message's outcome in a transaction of its own, so a crash resends at most
+    the message that was in flight."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    """Deliver what a request queued as soon as its response has gone out."""
+    app.after_request(_deliver_after_response)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_queued(session: Session, flush_context: Any) -> None:
+    queued = [item.id for item in session.new if isinstance(item, OutboxMessage)]
+    if queued:
+        session.info.setdefault(_QUEUED, []).extend(queued)
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_queued_to_request(session: Session) -> None:
+    queued = session.info.pop(_QUEUED, None)
+    if queued and has_request_context():
+        g.setdefault(_QUEUED, []).extend(queued)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    # A savepoint's rollback keeps the list: the transaction around it may still commit, and
+    # an id that no longer exists is simply not found when it is claimed.
+    if not session.in_nested_transaction():
+        session.info.pop(_QUEUED, None)
+
+
+def _deliver_after_response(response: Response) -> Response:
+    queued = g.pop(_QUEUED, None)
+    if queued and current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _deliver_now(app, queued))
+    return response
+
+
+def _deliver_now(app: Flask, ids: list[int]) -> None:
+    try:
+        with app.app_context():
+            deliver_messages(ids[:AFTER_REQUEST_LIMIT])
+    except Exception:
+        # The messages are committed in the outbox: `portal send-mail` delivers them later.
+        logger.exception("Could not deliver outbox messages %s after the response", ids)

@@ -1,0 +1,53 @@
+"""The outbox: one row per message to send."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.events.models import enum_column
+from portal.extensions import db
+from portal.timeutil import now_utc
+from portal.types import UTCDateTime
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    #: Gave up after too many attempts; an operator may reset it to pending.
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable Message-ID, so a message re-sent after a crash is recognisably the same one.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    #: ``[{"filename": …, "content_type": "text/calendar; method=REQUEST", "content": "…"}]``
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Language the message was written in (en, fr or es).
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus), default=OutboxStatus.PENDING
+    )
+    #: Delivery attempts so far, and when the next one is due (backoff after failures).
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: A worker that claims the message holds it until then; a crashed worker's claim lapses.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.status.value} to {self.to_address}>"

@@ -1,0 +1,15 @@
+"""Registrations: the form, capacity and waiting list, moderation, the registrant's own page."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.events.signals import event_cancelled, event_rescheduled
+
+
+def init_app(app: Flask) -> None:
+    """Write to registrants when their event moves or is cancelled."""
+    from portal.registration import services
+
+    event_rescheduled.connect(services.notify_event_rescheduled, weak=False)
+    event_cancelled.connect(services.notify_event_cancelled, weak=False)

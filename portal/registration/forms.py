@@ -1,0 +1,134 @@
+"""The registration form, with one extra field per question the organizer added.
+
+Fields only parse what arrives; `portal.registration.services` decides what is acceptable,
+so the form and the services can never disagree about a rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.events.models import Event
+from portal.i18n import LANGUAGES, _, _l, language_name, localize
+from portal.registration.countries import country_choices
+from portal.registration.models import ParticipantCategory, Question, QuestionKind
+from portal.registration.services import DETAIL_FIELDS, attendance_modes
+
+
+class DetailsForm(FlaskForm):
+    """What a registrant can change later (everything but the email address)."""
+
+    given_name = StringField(_l("Given name"), render_kw={"autocomplete": "given-name"})
+    family_name = StringField(_l("Family name"), render_kw={"autocomplete": "family-name"})
+    organization = StringField(
+        _l("Organization"),
+        description=_l("Your ministry, delegation, agency or organization."),
+        render_kw={"autocomplete": "organization"},
+    )
+    function = StringField(
+        _l("Function or title"), render_kw={"autocomplete": "organization-title"}
+    )
+    country = SelectField(_l("Country"), validate_choice=False)
+    category = SelectField(_l("Participant category"), validate_choice=False)
+    attendance = RadioField(_l("How will you attend?"), validate_choice=False)
+    language = SelectField(
+        _l("Language for emails about your registration"),
+        validate_choice=False,
+        description=_l("Emails about your registration will be written in this language."),
+    )
+    accessibility_needs = TextAreaField(
+        _l("Accessibility requirements"),
+        description=_l(
+            "Optional. For example: sign language interpretation, captioning, step-free access."
+        ),
+    )
+
+    def fill_choices(self, event: Event, lang: str) -> None:
+        """Choices named in the reader's language (countries from Babel, not a hand-made list)."""
+        self.country.choices = [SelectChoice("", _("Choose a country"))] + [
+            SelectChoice(code, name) for code, name in country_choices(lang)
+        ]
+        self.category.choices = [SelectChoice("", _("Choose a category"))] + [
+            SelectChoice(member.value, str(member.title)) for member in ParticipantCategory
+        ]
+        self.attendance.choices = [
+            SelectChoice(mode.value, str(mode.title)) for mode in attendance_modes(event)
+        ]
+        self.language.choices = [SelectChoice(code, language_name(code)) for code in LANGUAGES]
+
+    def question_fields(self) -> list[Field]:
+        """The fields of the organizer's own questions, in order."""
+        return [field for name, field in self._fields.items() if name.startswith("answers_")]
+
+    def details(self) -> dict[str, Any]:
+        fields = {name: self[name].data for name in DETAIL_FIELDS}
+        fields["answers"] = {
+            field.name.removeprefix("answers_"): field.data for field in self.question_fields()
+        }
+        return fields
+
+
+class RegistrationForm(DetailsForm):
+    email = EmailField(
+        _l("Email address"),
+        description=_l("We send your confirmation and your personal link here."),
+        render_kw={"autocomplete": "email"},
+    )
+    consent = BooleanField(_l("I have read and accept the privacy notice"))
+
+    def details(self) -> dict[str, Any]:
+        return {**super().details(), "email": self.email.data, "consent": self.consent.data}
+
+
+def form_for(event: Event, lang: str, form_class: type[DetailsForm], **kwargs: Any) -> DetailsForm:
+    """An instance of `form_class` with the event's own questions and choices in `lang`."""
+
+    class EventForm(form_class):  # type: ignore[valid-type,misc]
+        pass
+
+    for question in event.questions:
+        setattr(EventForm, f"answers_{question.id}", _question_field(question, lang))
+    form = EventForm(**kwargs)
+    form.fill_choices(event, lang)
+    form.required_names = {"given_name", "family_name", "email", "category", "language", "consent"}
+    form.required_names |= {f"answers_{q.id}" for q in event.questions if q.required}
+    if len(form.attendance.choices) > 1:
+        form.required_names.add("attendance")
+    return form
+
+
+def _question_field(question: Question, lang: str) -> Field:
+    label = localize(question.label, lang)
+    choices = [
+        SelectChoice(choice["value"], localize(choice["label"], lang))
+        for choice in question.choices
+    ]
+    if question.kind is QuestionKind.SHORT_TEXT:
+        return StringField(label)
+    if question.kind is QuestionKind.LONG_TEXT:
+        return TextAreaField(label)
+    if question.kind is QuestionKind.SINGLE_CHOICE:
+        return RadioField(label, choices=choices, validate_choice=False)
+    if question.kind is QuestionKind.MULTIPLE_CHOICE:
+        return SelectMultipleField(
+            label,
+            choices=choices,
+            validate_choice=False,
+            widget=ListWidget(prefix_label=False),
+            option_widget=CheckboxInput(),
+        )
+    return BooleanField(label)

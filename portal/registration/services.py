@@ -1,0 +1,531 @@
+"""Registering for an event: seats and the waiting list, moderation, changes and cancellation.
+
+One rule guards every seat. Each decision that gives or frees a seat first locks the event's
+row at the start of a fresh transaction (`_lock_seats`), then counts, then decides, and the
+caller commits: on PostgreSQL the row lock, on SQLite the database's write lock, makes every
+other decision about the same event wait its turn, whatever process it runs in. A unique index
+on (event, normalised email) backs the one-registration-per-person rule.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import secrets
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+
+from portal.events.models import Event, EventFormat
+from portal.events.services import RegistrationWindow, registration_window
+from portal.extensions import db
+from portal.i18n import LANGUAGES, _l, localize
+from portal.mail.outbox import queue_mail
+from portal.registration.countries import is_country_code
+from portal.registration.models import (
+    ACTIVE_STATES,
+    Attendance,
+    ParticipantCategory,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationState,
+)
+from portal.timeutil import now_utc
+from portal.urls import external_url
+from portal.validation import ErrorCollector, InvalidField, clean_email, clean_text
+
+logger = logging.getLogger(__name__)
+
+#: Fields a registrant fills in (the email only when registering, never when editing).
+DETAIL_FIELDS = (
+    "given_name",
+    "family_name",
+    "organization",
+    "function",
+    "country",
+    "category",
+    "attendance",
+    "language",
+    "accessibility_needs",
+)
+
+
+class Availability(enum.StrEnum):
+    """Whether the form takes registrations now, and if not, why (in the reader's words)."""
+
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    FULL = "full"
+    CANCELLED = "cancelled"
+    PAST = "past"
+
+
+_REFUSALS = {
+    Availability.NOT_YET_OPEN: _l("Registration for this event is not open yet."),
+    Availability.CLOSED: _l("Registration for this event is closed."),
+    Availability.FULL: _l("This event is full."),
+    Availability.CANCELLED: _l("This event has been cancelled."),
+    Availability.PAST: _l("This event has already taken place."),
+}
+
+
+class RegistrationRefused(Exception):
+    """The event does not take this registration now; `message` says why, translated."""
+
+    def __init__(self, availability: Availability) -> None:
+        super().__init__(availability.value)
+        self.availability = availability
+        self.message = _REFUSALS[availability]
+
+
+class NoFreeSeat(Exception):  # noqa: N818 (a domain outcome, not a programming error)
+    """An organizer asked to confirm someone, but every seat of that mode is taken."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    registration: Registration
+    #: True for a new registration; False when the address was already registered.
+    created: bool
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def normalize_email(address: str) -> str:
+    return unicodedata.normalize("NFC", address).strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_by_token(token: str) -> Registration | None:
+    if not 20 <= len(token) <= 100:
+        return None
+    return db.session.scalar(
+        select(Registration).where(Registration.token_hash == hash_token(token))
+    )
+
+
+def attendance_modes(event: Event) -> list[Attendance]:
+    """How people can attend: in person, online, or either for a hybrid event."""
+    if event.format is EventFormat.IN_PERSON:
+        return [Attendance.IN_PERSON]
+    if event.format is EventFormat.ONLINE:
+        return [Attendance.ONLINE]
+    return [Attendance.IN_PERSON, Attendance.ONLINE]
+
+
+def capacity(event: Event, attendance: Attendance) -> int | None:
+    """Seats for that mode; None means no limit."""
+    if attendance is Attendance.IN_PERSON:
+        return event.capacity_in_person
+    return event.capacity_online
+
+
+def confirmed_count(event: Event, attendance: Attendance) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id,
+            Registration.attendance == attendance,
+            Registration.state == RegistrationState.CONFIRMED,
+        )
+    )
+
+
+def has_free_seat(event: Event, attendance: Attendance) -> bool:
+    seats = capacity(event, attendance)
+    return seats is None or confirmed_count(event, attendance) < seats
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first in line; None when the person is not on the waiting list."""
+    if registration.state is not RegistrationState.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.attendance == registration.attendance,
+            Registration.state == RegistrationState.WAITLISTED,
+            (Registration.queued_at < registration.queued_at)
+            | (
+                (Registration.queued_at == registration.queued_at)
+                & (Registration.id < registration.id)
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def availability(event: Event) -> Availability:
+    """What the registration form says right now."""
+    window = registration_window(event)
+    if window is not RegistrationWindow.OPEN:
+        return Availability(window.value)
+    if not event.waitlist_enabled and not any(
+        has_free_seat(event, mode) for mode in attendance_modes(event)
+    ):
+        return Availability.FULL
+    return Availability.OPEN
+
+
+def counts_by_state(event: Event) -> dict[RegistrationState, int]:
+    rows = db.session.execute(
+        select(Registration.state, func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.state)
+    )
+    return {state: count for state, count in rows}
+
+
+# --- Registering ------------------------------------------------------------------------------
+
+
+def clean_registration(
+    event: Event, fields: Mapping[str, Any], *, with_email: bool = True
+) -> dict[str, Any]:
+    """Check what a registrant sent; every problem is reported at once (`InvalidFields`)."""
+    errors = ErrorCollector()
+    clean: dict[str, Any] = {}
+    texts = {
+        "given_name": (100, True, False),
+        "family_name": (100, True, False),
+        "organization": (200, False, False),
+        "function": (200, False, False),
+        "accessibility_needs": (2000, False, True),
+    }
+    for name, (limit, required, multiline) in texts.items():
+        with errors.check():
+            clean[name] = clean_text(
+                fields.get(name), name, max_length=limit, required=required, multiline=multiline
+            )
+    if with_email:
+        with errors.check():
+            clean_email(fields.get("email"))  # checks it; the address is kept as typed
+            clean["email"] = unicodedata.normalize("NFC", fields["email"]).strip()
+    with errors.check():
+        country = clean_text(fields.get("country"), "country", max_length=2).upper()
+        if country and not is_country_code(country):
+            raise InvalidField("country", _l("Choose a country from the list."))
+        clean["country"] = country
+    with errors.check():
+        clean["category"] = _choice(ParticipantCategory, fields.get("category"), "category")
+    with errors.check():
+        modes = attendance_modes(event)
+        chosen = fields.get("attendance") or (modes[0].value if len(modes) == 1 else None)
+        mode = _choice(Attendance, chosen, "attendance")
+        if mode not in modes:
+            raise InvalidField("attendance", _l("Choose how you will attend."))
+        clean["attendance"] = mode
+    with errors.check():
+        if fields.get("language") not in LANGUAGES:
+            raise InvalidField("language", _l("Choose a language from the list."))
+        clean["language"] = fields["language"]
+    if with_email:
+        with errors.check():
+            if fields.get("consent") is not True:
+                raise InvalidField("consent", _l("Please accept the privacy notice to register."))
+    with errors.check():
+        clean["answers"] = clean_answers(event.questions, fields.get("answers") or {})
+    errors.raise_if_any()
+    return clean
+
+
+def _choice(enum_class: type[enum.StrEnum], value: Any, field: str) -> Any:
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise InvalidField(field, _l("Choose one of the options.")) from None
+
+
+def clean_answers(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers to the event's own questions, keyed by question id; errors name `answers.<id>`."""
+    errors = ErrorCollector()
+    clean: dict[str, Any] = {}
+    for question in questions:
+        key = str(question.id)
+        field = f"answers.{key}"
+        value = answers.get(key)
+        allowed = {choice["value"] for choice in question.choices}
+        with errors.check():
+            if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+                long = question.kind is QuestionKind.LONG_TEXT
+                answer: Any = clean_text(
+                    value,
+                    field,
+                    max_length=2000 if long else 200,
+                    multiline=long,
+                    required=question.required,
+                )
+            elif question.kind is QuestionKind.SINGLE_CHOICE:
+                answer = value or ""
+                if answer and answer not in allowed:
+                    raise InvalidField(field, _l("Choose one of the options."))
+                if question.required and not answer:
+                    raise InvalidField(field, _l("This field is required."))
+            elif question.kind is QuestionKind.MULTIPLE_CHOICE:
+                answer = list(value or [])
+                if not set(answer) <= allowed:
+                    raise InvalidField(field, _l("Choose only among the options shown."))
+                if question.required and not answer:
+                    raise InvalidField(field, _l("Choose at least one option."))
+            else:
+                answer = value is True
+                if question.required and not answer:
+                    raise InvalidField(field, _l("Please tick this box to continue."))
+            clean[key] = answer
+    errors.raise_if_any()
+    return clean
+
+
+def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
+    """Register someone, or, if the address is already registered, e-mail them their link.
+
+    Both end the same way for the person (an email), so the page shows nobody whether an
+    address was known. Raises `InvalidFields`/`InvalidField` or `RegistrationRefused`.
+    """
+    clean = clean_registration(event, fields)
+    event = _lock_seats(event)
+    if (refusal := availability(event)) is not Availability.OPEN:
+        raise RegistrationRefused(refusal)
+
+    email_normalized = normalize_email(clean["email"])
+    existing = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.email_normalized == email_normalized
+        )
+    )
+    if existing is not None and existing.state is not RegistrationState.CANCELLED:
+        token = _new_token(existing)
+        _notify(existing, "registration_link", token=token)
+        return Outcome(existing, created=False)
+
+    mode = clean["attendance"]
+    if event.moderated:
+        state = RegistrationState.PENDING
+    elif has_free_seat(event, mode):
+        state = RegistrationState.CONFIRMED
+    elif event.waitlist_enabled:
+        state = RegistrationState.WAITLISTED
+    else:
+        raise RegistrationRefused(Availability.FULL)
+    now = now_utc()
+    # Someone who cancelled may register again: their old registration starts afresh.
+    registration = existing or Registration(event=event, email_normalized=email_normalized)
+    for name, value in clean.items():
+        setattr(registration, name, value)
+    registration.state = state
+    registration.decision_note = ""
+    registration.consented_at = registration.queued_at = now
+    token = _new_token(registration)
+    db.session.add(registration)
+    db.session.flush()
+    template = {
+        RegistrationState.PENDING: "registration_received",
+        RegistrationState.CONFIRMED: "registration_confirmed",
+        RegistrationState.WAITLISTED: "registration_waitlisted",
+    }[state]
+    _notify(registration, template, token=token)
+    return Outcome(registration, created=True)
+
+
+def update_details(registration: Registration, fields: Mapping[str, Any]) -> None:
+    """Change a registration's details (never its email)."""
+    clean = clean_registration(registration.event, fields, with_email=False)
+    new_mode = clean.pop("attendance")
+    if new_mode is not registration.attendance:
+        if registration.state in (RegistrationState.CONFIRMED, RegistrationState.WAITLISTED):
+            _change_mode(registration, new_mode)
+        else:
+            registration.attendance = new_mode  # no seat held or awaited yet
+    for name, value in clean.items():
+        setattr(registration, name, value)
+
+
+def _change_mode(registration: Registration, new_mode: Attendance) -> None:
+    """Move someone to the other attendance mode: a seat there if one is free, else the end
+    of that waiting list; a seat they held in the old mode goes to its waiting list."""
+    event = _lock_seats(registration.event)
+    db.session.refresh(registration)
+    old_mode = registration.attendance
+    held_seat = registration.state is RegistrationState.CONFIRMED
+    registration.attendance = new_mode
+    registration.state = RegistrationState.WAITLISTED
+    registration.queued_at = now_utc()
+    db.session.flush()
+    if has_free_seat(event, new_mode):
+        registration.state = RegistrationState.CONFIRMED
+        _notify(registration, "registration_confirmed")
+    else:
+        _notify(registration, "registration_waitlisted")
+    if held_seat:
+        db.session.flush()
+        _fill_free_seats(event, old_mode)
+
+
+# --- Decisions --------------------------------------------------------------------------------
+
+
+def approve(registration: Registration) -> None:
+    """Accept a pending registration: a seat if one is free, else the waiting list."""
+    event = _lock_seats(registration.event)
+    db.session.refresh(registration)
+    if registration.state is not RegistrationState.PENDING:
+        return
+    registration.queued_at = now_utc()
+    if has_free_seat(event, registration.attendance):
+        registration.state = RegistrationState.CONFIRMED
+        _notify(registration, "registration_confirmed")
+    else:
+        registration.state = RegistrationState.WAITLISTED
+        _notify(registration, "registration_waitlisted")
+
+
+def decline(registration: Registration, note: str = "") -> None:
+    """Turn a registration down, with an optional note to the person; a freed seat is passed
+    on to the waiting list."""
+    note = clean_text(note, "note", max_length=2000, multiline=True)
+    _end_registration(registration, RegistrationState.DECLINED, "registration_declined", note)
+
+
+def cancel(registration: Registration) -> None:
+    """Cancel a registration (the person's or an organizer's decision)."""
+    _end_registration(registration, RegistrationState.CANCELLED, "registration_cancelled")
+
+
+def confirm_from_waitlist(registration: Registration) -> None:
+    """An organizer gives a waiting person a seat out of turn; only if a seat is free."""
+    event = _lock_seats(registration.event)
+    db.session.refresh(registration)
+    if registration.state is not RegistrationState.WAITLISTED:
+        return
+    if not has_free_seat(event, registration.attendance):
+        raise NoFreeSeat()
+    registration.state = RegistrationState.CONFIRMED
+    _notify(registration, "registration_promoted")
+
+
+def _end_registration(
+    registration: Registration, state: RegistrationState, template: str, note: str = ""
+) -> None:
+    event = _lock_seats(registration.event)
+    db.session.refresh(registration)
+    if registration.state not in ACTIVE_STATES:
+        return
+    held_seat = registration.state is RegistrationState.CONFIRMED
+    registration.state = state
+    registration.decision_note = note
+    _notify(registration, template)
+    if held_seat:
+        db.session.flush()
+        _fill_free_seats(event, registration.attendance)
+
+
+def _fill_free_seats(event: Event, attendance: Attendance) -> None:
+    """Promote the first people of the waiting list while seats are free (under the lock)."""
+    while has_free_seat(event, attendance):
+        first = db.session.scalar(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.attendance == attendance,
+                Registration.state == RegistrationState.WAITLISTED,
+            )
+            .order_by(Registration.queued_at, Registration.id)
+            .limit(1)
+        )
+        if first is None:
+            return
+        first.state = RegistrationState.CONFIRMED
+        db.session.flush()
+        _notify(first, "registration_promoted")
+        logger.info("Registration %s promoted from the waiting list", first.id)
+
+
+# --- When the event itself changes ------------------------------------------------------------
+
+
+def notify_event_rescheduled(event: Event, changes: Mapping[str, Any]) -> None:
+    """Tell everyone still registered that the event moved (receiver of `event_rescheduled`)."""
+    for registration in _still_registered(event):
+        _notify(registration, "event_rescheduled")
+
+
+def notify_event_cancelled(event: Event) -> None:
+    """Tell everyone still registered that the event is cancelled (receiver of
+    `event_cancelled`)."""
+    for registration in _still_registered(event):
+        _notify(registration, "event_cancelled")
+
+
+def _still_registered(event: Event) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.state.in_(ACTIVE_STATES))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def _lock_seats(event: Event) -> Event:
+    """Begin a fresh transaction whose first statement locks the event's row; return the event
+    as it is now.
+
+    The caller must have nothing unsaved: the transaction it had open (reads only) ends here.
+    Starting fresh matters on SQLite, where a transaction that has already read cannot take
+    the write lock once another process has committed.
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("save or discard pending changes before deciding about seats")
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Take the write lock at once (waiting for it if need be) rather than on first write.
+        db.session.execute(text("BEGIN IMMEDIATE"))
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(event)
+    return event
+
+
+def _new_token(registration: Registration) -> str:
+    """Give the registration a new personal link; the previous one stops working."""
+    token = secrets.token_urlsafe(32)
+    registration.token_hash = hash_token(token)
+    return token
+
+
+def _notify(registration: Registration, template: str, token: str | None = None) -> None:
+    """E-mail the person, in their language, about their registration.
+
+    Messages that change nothing about access carry no link when no new token was issued:
+    the person already has theirs.
+    """
+    event = registration.event
+    manage_url = (
+        external_url("registration.manage", lang=registration.language, token=token)
+        if token
+        else None
+    )
+    queue_mail(
+        registration.email,
+        template,
+        registration.language,
+        registration=registration,
+        event=event,
+        event_title=localize(event.title, registration.language),
+        event_url=external_url("public.event", lang=registration.language, slug=event.slug),
+        manage_url=manage_url,
+        position=waitlist_position(registration),
+    )

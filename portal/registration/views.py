@@ -1,0 +1,123 @@
+"""Delegates register, and later see, change or cancel their registration with their link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from portal.events.services import get_public_event
+from portal.extensions import db, limiter
+from portal.forms import show_errors
+from portal.i18n import language_prefixed
+from portal.registration import services
+from portal.registration.forms import DetailsForm, RegistrationForm, form_for
+from portal.registration.models import RegistrationState
+from portal.validation import InvalidField
+
+bp = language_prefixed(Blueprint("registration", __name__, url_prefix="/<lang>"))
+
+
+def _per_address_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_per_address_limit, methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["REGISTRATION_RATE_LIMIT_PER_EMAIL"],
+    methods=["POST"],
+    key_func=_submitted_email,
+)
+def register(slug: str):
+    event = get_public_event(slug) or abort(404)
+    form = form_for(event, g.lang, RegistrationForm, language=g.lang)
+    if (refusal := services.availability(event)) is not services.Availability.OPEN:
+        return render_template(
+            "registration/closed.html",
+            event=event,
+            message=services.RegistrationRefused(refusal).message,
+        ), (409 if request.method == "POST" else 200)
+    if form.validate_on_submit():
+        try:
+            services.register_attendee(event, form.details())
+        except InvalidField as error:
+            db.session.rollback()
+            show_errors(form, error)
+        except services.RegistrationRefused as refused:
+            db.session.rollback()
+            return render_template(
+                "registration/closed.html", event=event, message=refused.message
+            ), 409
+        else:
+            db.session.commit()
+            return redirect(url_for("registration.sent", slug=event.slug))
+    return render_template("registration/register.html", event=event, form=form)
+
+
+@bp.get("/events/<slug>/register/sent")
+def sent(slug: str):
+    event = get_public_event(slug) or abort(404)
+    return render_template("registration/sent.html", event=event)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("registration/privacy.html")
+
+
+@bp.route("/registrations/<token>/", methods=["GET", "POST"])
+def manage(token: str):
+    registration = services.find_by_token(token) or abort(404)
+    event = registration.event
+    form = form_for(event, g.lang, DetailsForm, obj=registration)
+    if registration.state in services.ACTIVE_STATES and form.validate_on_submit():
+        try:
+            services.update_details(registration, form.details())
+        except InvalidField as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("registration.manage", token=token, saved=1))
+    if request.method == "GET":
+        for name, answer in registration.answers.items():
+            if f"answers_{name}" in form:
+                form[f"answers_{name}"].data = answer
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=event,
+        form=form,
+        position=services.waitlist_position(registration),
+        can_change=registration.state in services.ACTIVE_STATES and not event.is_past(),
+        saved=request.args.get("saved") == "1",
+    )
+
+
+@bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = services.find_by_token(token) or abort(404)
+    form = FlaskForm()
+    if registration.state in services.ACTIVE_STATES and form.validate_on_submit():
+        services.cancel(registration)
+        db.session.commit()
+        return redirect(url_for("registration.manage", token=token))
+    return render_template(
+        "registration/cancel.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        cancelled=registration.state is RegistrationState.CANCELLED,
+    )
+
+
+@bp.after_request
+def _keep_links_private(response):
+    # Personal links carry a secret token: no caching, and no Referer to other sites.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
