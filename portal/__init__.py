@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errors.init_app(app)
 
     from portal.api.views import bp as api_bp
+    from portal.calendar.views import bp as calendar_bp
     from portal.core import bp as core_bp
     from portal.manage import bp as manage_bp
     from portal.public.views import bp as public_bp
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     app.register_blueprint(core_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(csrf.exempt(api_bp))  # bearer tokens, no cookies: nothing to forge
     app.register_blueprint(manage_bp)

@@ -64,19 +64,23 @@ def list_public_events(moment: datetime | None = None) -> tuple[list[Event], lis
     return upcoming, past
 
 
-def get_public_event(slug: str) -> Event | None:
-    """The published or cancelled event at `slug`, with what its page shows; drafts stay hidden."""
+def get_public_event(slug: str, *, with_details: bool = True) -> Event | None:
+    """The published or cancelled event at `slug`; drafts stay hidden.
+
+    With details, its speakers, programme and streams come in the same round trip, as its
+    page needs. Without them (the registration form), nothing else loads: SQLAlchemy would
+    repeat eager loads on every refresh of the event, and registering refreshes it.
+    """
     if not is_valid_slug(slug):
         return None
-    return db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
-        .options(
+    query = select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+    if with_details:
+        query = query.options(
             selectinload(Event.speakers),
             selectinload(Event.programme),
             selectinload(Event.streams),
         )
-    )
+    return db.session.scalar(query)
 
 
 def get_event(slug: str) -> Event | None:

@@ -33,7 +33,7 @@ def _submitted_email() -> str:
     key_func=_submitted_email,
 )
 def register(slug: str):
-    event = get_public_event(slug) or abort(404)
+    event = get_public_event(slug, with_details=False) or abort(404)
     form = form_for(event, g.lang, RegistrationForm, language=g.lang)
     if (refusal := services.availability(event)) is not services.Availability.OPEN:
         return render_template(
@@ -60,7 +60,7 @@ def register(slug: str):
 
 @bp.get("/events/<slug>/register/sent")
 def sent(slug: str):
-    event = get_public_event(slug) or abort(404)
+    event = get_public_event(slug, with_details=False) or abort(404)
     return render_template("registration/sent.html", event=event)
 
 

@@ -1,0 +1,133 @@
+"""iCalendar files for events: pure functions from events and a language to bytes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from email.utils import parseaddr
+
+from babel import Locale
+from flask_babel import force_locale, gettext
+from icalendar import Calendar, vCalAddress, vDuration, vText
+from icalendar import Event as CalendarEvent
+
+from portal.calendar.timezones import vtimezone
+from portal.events.models import Event, EventFormat
+from portal.i18n import localize
+
+PRODID = "-//Event portal//Events and livestreams//EN"
+#: How often subscribers should fetch the feed again.
+REFRESH = timedelta(hours=1)
+
+
+def event_calendar(event: Event, lang: str, url: str, organizer: str) -> bytes:
+    """One event as a published calendar (METHOD:PUBLISH).
+
+    :param url: the event's public page in `lang`.
+    :param organizer: the sender address, e.g. ``Events <events@example.org>``.
+    """
+    calendar = _calendar([event], lang, lambda _: url, organizer)
+    return calendar.to_ical()
+
+
+def feed_calendar(
+    events: Iterable[Event], lang: str, event_url: Callable[[Event], str], organizer: str
+) -> bytes:
+    """All `events` as a feed to subscribe to, refreshed hourly.
+
+    :param event_url: gives the public page of an event in `lang`.
+    """
+    calendar = _calendar(list(events), lang, event_url, organizer)
+    with force_locale(lang):
+        calendar.add("x-wr-calname", gettext("Events and livestreams"))
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    return calendar.to_ical()
+
+
+def _calendar(
+    events: list[Event], lang: str, event_url: Callable[[Event], str], organizer: str
+) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    years: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        years[event.timezone].update((event.local_starts_at.year, event.local_ends_at.year))
+    for zone_name in sorted(years):
+        calendar.add_component(vtimezone(zone_name, years[zone_name]))
+    for event in events:
+        calendar.add_component(_vevent(event, lang, event_url(event), organizer))
+    return calendar
+
+
+def _vevent(event: Event, lang: str, url: str, organizer: str) -> CalendarEvent:
+    vevent = CalendarEvent()
+    vevent.add("uid", event.uid)
+    # The file only changes when the event does, so its stamp is the last revision: this keeps
+    # the bytes, and so the ETag, stable between requests.
+    vevent.add("dtstamp", event.updated_at)
+    vevent.add("last-modified", event.updated_at)
+    vevent.add("sequence", event.sequence)
+    vevent.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    vevent.add("dtstart", event.local_starts_at)
+    vevent.add("dtend", event.local_ends_at)
+    vevent.add("summary", localize(event.title, lang))
+    vevent.add("description", _description(event, lang))
+    vevent.add("location", _location(event, lang))
+    vevent.add("url", url)
+    vevent.add("organizer", _organizer(organizer))
+    return vevent
+
+
+def _description(event: Event, lang: str) -> str:
+    """Summary, then the speakers, then the livestream links, each language named in `lang`."""
+    parts = [localize(event.summary, lang)]
+    with force_locale(lang):
+        if event.speakers:
+            lines = [
+                ", ".join(
+                    text
+                    for text in (
+                        speaker.name,
+                        localize(speaker.function, lang),
+                        localize(speaker.organization, lang),
+                    )
+                    if text
+                )
+                for speaker in event.speakers
+            ]
+            parts.append("\n".join([gettext("Speakers"), *(f"- {line}" for line in lines)]))
+        if event.streams:
+            locale = Locale.parse(lang)
+            lines = [
+                f"- {_language_name(stream.language, locale)}: {stream.url}"
+                for stream in event.streams
+            ]
+            parts.append("\n".join([gettext("Livestreams"), *lines]))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _language_name(code: str, locale: Locale) -> str:
+    name = locale.languages.get(code, code)
+    return name[:1].upper() + name[1:]
+
+
+def _location(event: Event, lang: str) -> str:
+    with force_locale(lang):
+        online = str(EventFormat.ONLINE.title)
+    if event.format is EventFormat.ONLINE or not event.venue:
+        return online
+    if event.format is EventFormat.HYBRID:
+        return f"{event.venue} / {online}"
+    return event.venue
+
+
+def _organizer(sender: str) -> vCalAddress:
+    name, address = parseaddr(sender)
+    organizer = vCalAddress(f"mailto:{address or sender}")
+    organizer.params["cn"] = vText(name or address or sender)
+    return organizer
