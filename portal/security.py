@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from flask import Flask, Response
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
+#: The policy's directives for every page; a page may add others (see
+#: `content_security_policy`), never loosen these.
+_BASE_DIRECTIVES: tuple[tuple[str, str], ...] = (
+    ("default-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("object-src", "'none'"),
+    ("base-uri", "'self'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
 )
+
+
+def content_security_policy(extra: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The Content-Security-Policy value, with `extra` directives (name -> sources) added.
+
+    A page that needs more (the live page's players) sets the header itself with this;
+    `_add_security_headers` then leaves it alone.
+    """
+    directives = [f"{name} {sources}" for name, sources in _BASE_DIRECTIVES]
+    directives += [f"{name} {' '.join(sources)}" for name, sources in (extra or {}).items()]
+    return "; ".join(directives)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from babel import Locale
@@ -46,30 +46,70 @@ def feed_calendar(
     return calendar.to_ical()
 
 
+def invitation(
+    event: Event,
+    lang: str,
+    url: str,
+    organizer: str,
+    attendee: tuple[str, str],
+    method: str,
+    stamp: datetime,
+) -> bytes:
+    """A personal invitation for one attendee, for mail clients to file or update.
+
+    METHOD:REQUEST adds or moves the entry (a higher SEQUENCE wins), METHOD:CANCEL removes it;
+    both carry the event's own UID, so every message acts on the same calendar entry.
+
+    :param attendee: (name, email address).
+    :param stamp: when the message is written; clients apply the newest of equal SEQUENCEs.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"not an invitation method: {method}")
+    calendar = _calendar([event], lang, lambda _: url, organizer, method=method, stamp=stamp)
+    (vevent,) = calendar.walk("VEVENT")
+    name, address = attendee
+    person = vCalAddress(f"mailto:{address}")
+    person.params["cn"] = vText(name)
+    person.params["role"] = vText("REQ-PARTICIPANT")
+    person.params["partstat"] = vText("ACCEPTED")
+    person.params["rsvp"] = vText("FALSE")
+    vevent.add("attendee", person)
+    if method == "CANCEL":
+        vevent["status"] = vText("CANCELLED")
+    return calendar.to_ical()
+
+
 def _calendar(
-    events: list[Event], lang: str, event_url: Callable[[Event], str], organizer: str
+    events: list[Event],
+    lang: str,
+    event_url: Callable[[Event], str],
+    organizer: str,
+    method: str = "PUBLISH",
+    stamp: datetime | None = None,
 ) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     years: dict[str, set[int]] = defaultdict(set)
     for event in events:
         years[event.timezone].update((event.local_starts_at.year, event.local_ends_at.year))
     for zone_name in sorted(years):
         calendar.add_component(vtimezone(zone_name, years[zone_name]))
     for event in events:
-        calendar.add_component(_vevent(event, lang, event_url(event), organizer))
+        calendar.add_component(_vevent(event, lang, event_url(event), organizer, stamp))
     return calendar
 
 
-def _vevent(event: Event, lang: str, url: str, organizer: str) -> CalendarEvent:
+def _vevent(
+    event: Event, lang: str, url: str, organizer: str, stamp: datetime | None
+) -> CalendarEvent:
     vevent = CalendarEvent()
     vevent.add("uid", event.uid)
-    # The file only changes when the event does, so its stamp is the last revision: this keeps
-    # the bytes, and so the ETag, stable between requests.
-    vevent.add("dtstamp", event.updated_at)
+    # A published file only changes when the event does, so its stamp is the last revision:
+    # this keeps the bytes, and so the ETag, stable between requests.
+    vevent.add("dtstamp", stamp or event.updated_at)
     vevent.add("last-modified", event.updated_at)
     vevent.add("sequence", event.sequence)
     vevent.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")

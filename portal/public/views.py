@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+from babel import Locale
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 
+from portal import streams as live_streams
 from portal.calendar import links
 from portal.events import services
 from portal.i18n import current_language, language_prefixed
 from portal.registration import services as registration_services
+from portal.security import content_security_policy
+from portal.timeutil import now_utc
 
 bp = language_prefixed(Blueprint("public", __name__, url_prefix="/<lang>"))
 
@@ -33,3 +37,34 @@ def event(slug: str):
         outlook_link=links.outlook_calendar_link(found, lang, page_url),
         webcal_feed=links.webcal_link(url_for("calendar.feed", lang=lang, _external=True)),
     )
+
+
+@bp.get("/events/<slug>/live")
+def live(slug: str):
+    found = services.get_public_event(slug) or abort(404)
+    lang = current_language()
+    streams = live_streams.ordered_streams(found.streams)
+    chosen = live_streams.choose_stream(streams, request.args.get("stream"), lang)
+    status = live_streams.broadcast_status(
+        found.starts_at, found.ends_at, now_utc(), cancelled=found.is_cancelled
+    )
+    response = make_response(
+        render_template(
+            "events/live.html",
+            event=found,
+            streams=streams,
+            chosen=chosen,
+            chosen_language=chosen and Locale.parse(chosen.language).get_display_name(lang),
+            player=chosen and live_streams.player_for(chosen.url),
+            status=status,
+        )
+    )
+    media = live_streams.hls_origins(stream.url for stream in streams)
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        {
+            "frame-src": live_streams.FRAME_ORIGINS,
+            "media-src": ["'self'", "blob:", *media],
+            "connect-src": ["'self'", *media],
+        }
+    )
+    return response

@@ -18,8 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select, text, update
 
+from portal.calendar.ics import invitation
 from portal.events.models import Event, EventFormat
 from portal.events.services import RegistrationWindow, registration_window
 from portal.extensions import db
@@ -332,7 +334,7 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
         RegistrationState.CONFIRMED: "registration_confirmed",
         RegistrationState.WAITLISTED: "registration_waitlisted",
     }[state]
-    _notify(registration, template, token=token)
+    _notify(registration, template, token=token, invite=_invite_for(registration))
     return Outcome(registration, created=True)
 
 
@@ -362,9 +364,9 @@ def _change_mode(registration: Registration, new_mode: Attendance) -> None:
     db.session.flush()
     if has_free_seat(event, new_mode):
         registration.state = RegistrationState.CONFIRMED
-        _notify(registration, "registration_confirmed")
+        _notify(registration, "registration_confirmed", invite="REQUEST")
     else:
-        _notify(registration, "registration_waitlisted")
+        _notify(registration, "registration_waitlisted", invite="CANCEL" if held_seat else None)
     if held_seat:
         db.session.flush()
         _fill_free_seats(event, old_mode)
@@ -382,7 +384,7 @@ def approve(registration: Registration) -> None:
     registration.queued_at = now_utc()
     if has_free_seat(event, registration.attendance):
         registration.state = RegistrationState.CONFIRMED
-        _notify(registration, "registration_confirmed")
+        _notify(registration, "registration_confirmed", invite="REQUEST")
     else:
         registration.state = RegistrationState.WAITLISTED
         _notify(registration, "registration_waitlisted")
@@ -409,7 +411,7 @@ def confirm_from_waitlist(registration: Registration) -> None:
     if not has_free_seat(event, registration.attendance):
         raise NoFreeSeat()
     registration.state = RegistrationState.CONFIRMED
-    _notify(registration, "registration_promoted")
+    _notify(registration, "registration_promoted", invite="REQUEST")
 
 
 def _end_registration(
@@ -422,7 +424,7 @@ def _end_registration(
     held_seat = registration.state is RegistrationState.CONFIRMED
     registration.state = state
     registration.decision_note = note
-    _notify(registration, template)
+    _notify(registration, template, invite="CANCEL" if held_seat else None)
     if held_seat:
         db.session.flush()
         _fill_free_seats(event, registration.attendance)
@@ -445,7 +447,7 @@ def _fill_free_seats(event: Event, attendance: Attendance) -> None:
             return
         first.state = RegistrationState.CONFIRMED
         db.session.flush()
-        _notify(first, "registration_promoted")
+        _notify(first, "registration_promoted", invite="REQUEST")
         logger.info("Registration %s promoted from the waiting list", first.id)
 
 
@@ -455,14 +457,15 @@ def _fill_free_seats(event: Event, attendance: Attendance) -> None:
 def notify_event_rescheduled(event: Event, changes: Mapping[str, Any]) -> None:
     """Tell everyone still registered that the event moved (receiver of `event_rescheduled`)."""
     for registration in _still_registered(event):
-        _notify(registration, "event_rescheduled")
+        _notify(registration, "event_rescheduled", invite=_invite_for(registration))
 
 
 def notify_event_cancelled(event: Event) -> None:
     """Tell everyone still registered that the event is cancelled (receiver of
     `event_cancelled`)."""
     for registration in _still_registered(event):
-        _notify(registration, "event_cancelled")
+        confirmed = registration.state is RegistrationState.CONFIRMED
+        _notify(registration, "event_cancelled", invite="CANCEL" if confirmed else None)
 
 
 def _still_registered(event: Event) -> list[Registration]:
@@ -473,6 +476,11 @@ def _still_registered(event: Event) -> list[Registration]:
             .order_by(Registration.id)
         )
     )
+
+
+def _invite_for(registration: Registration) -> str | None:
+    """Only a confirmed place goes into the person's calendar."""
+    return "REQUEST" if registration.state is RegistrationState.CONFIRMED else None
 
 
 def _lock_seats(event: Event) -> Event:
@@ -506,26 +514,48 @@ def _new_token(registration: Registration) -> str:
     return token
 
 
-def _notify(registration: Registration, template: str, token: str | None = None) -> None:
+def _notify(
+    registration: Registration,
+    template: str,
+    token: str | None = None,
+    invite: str | None = None,
+) -> None:
     """E-mail the person, in their language, about their registration.
 
-    Messages that change nothing about access carry no link when no new token was issued:
-    the person already has theirs.
+    Messages carry a link only with a new token (the person already has theirs), and, when
+    `invite` is REQUEST or CANCEL, the personal calendar invitation that adds, moves or
+    removes the event in their calendar.
     """
     event = registration.event
-    manage_url = (
-        external_url("registration.manage", lang=registration.language, token=token)
-        if token
-        else None
-    )
+    lang = registration.language
+    event_url = external_url("public.event", lang=lang, slug=event.slug)
+    attachments = []
+    if invite:
+        content = invitation(
+            event,
+            lang,
+            event_url,
+            current_app.config["MAIL_DEFAULT_SENDER"],
+            attendee=(registration.full_name, registration.email),
+            method=invite,
+            stamp=now_utc(),
+        )
+        attachments.append(
+            {
+                "filename": "invite.ics",
+                "content_type": f"text/calendar; method={invite}",
+                "content": content.decode(),
+            }
+        )
     queue_mail(
         registration.email,
         template,
-        registration.language,
+        lang,
+        attachments=attachments,
         registration=registration,
         event=event,
-        event_title=localize(event.title, registration.language),
-        event_url=external_url("public.event", lang=registration.language, slug=event.slug),
-        manage_url=manage_url,
+        event_title=localize(event.title, lang),
+        event_url=event_url,
+        manage_url=external_url("registration.manage", lang=lang, token=token) if token else None,
         position=waitlist_position(registration),
     )

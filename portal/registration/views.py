@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 
+from portal.calendar.ics import event_calendar
 from portal.events.services import get_public_event
 from portal.extensions import db, limiter
 from portal.forms import show_errors
@@ -96,6 +107,22 @@ def manage(token: str):
         can_change=registration.state in services.ACTIVE_STATES and not event.is_past(),
         saved=request.args.get("saved") == "1",
     )
+
+
+@bp.get("/registrations/<token>/invite.ics")
+def invite(token: str):
+    """The registrant's own calendar entry: the event with its stable UID, in their language."""
+    registration = services.find_by_token(token) or abort(404)
+    event = registration.event
+    body = event_calendar(
+        event,
+        g.lang,
+        url_for("public.event", slug=event.slug, _external=True),
+        current_app.config["MAIL_DEFAULT_SENDER"],
+    )
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
+    return response
 
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
