@@ -198,9 +198,7 @@ def move_speaker(slug: str, speaker_id: int):
     speaker = _load_speaker(found, speaker_id)
     form = MoveForm()
     if form.validate_on_submit():
-        services.move_speaker(
-            speaker, current_organizer(), -1 if form.direction.data == "up" else 1
-        )
+        services.move_speaker(speaker, current_organizer(), form.offset)
         db.session.commit()
     return redirect(url_for("manage.speakers", slug=found.slug, _anchor=f"speaker-{speaker.id}"))
 

@@ -212,6 +212,11 @@ class ConfirmForm(FlaskForm):
 class MoveForm(FlaskForm):
     direction = SelectField(choices=[SelectChoice("up"), SelectChoice("down")])
 
+    @property
+    def offset(self) -> int:
+        """-1 to move an item up the order, +1 to move it down."""
+        return -1 if self.direction.data == "up" else 1
+
 
 def _texts_by_field(item: Any, names: tuple[str, ...]) -> dict[str, str]:
     """``{"title_en": …, "title_fr": …}`` from an object's per-language attributes."""

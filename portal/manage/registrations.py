@@ -431,9 +431,7 @@ def move_question(slug: str, question_id: int):
     question = _load_question(event, question_id)
     form = MoveForm()
     if form.validate_on_submit():
-        question_services.move_question(
-            question, current_organizer(), -1 if form.direction.data == "up" else 1
-        )
+        question_services.move_question(question, current_organizer(), form.offset)
         db.session.commit()
     return redirect(url_for("manage.questions", slug=event.slug, _anchor=f"question-{question.id}"))
 
