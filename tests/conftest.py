@@ -144,3 +144,25 @@ def organizer_client(app, organizer):
     client = app.test_client()
     assert sign_in(client, organizer.email).status_code == 302
     return client
+
+
+def api_token(organizer) -> str:
+    """A fresh API token of `organizer`."""
+    from portal.organizers.services import create_api_token
+
+    _, secret = create_api_token(organizer, "tests")
+    db.session.commit()
+    return secret
+
+
+@pytest.fixture
+def manager(app):
+    """The organizer who manages the events of an API test."""
+    from tests.factories import create_organizer
+
+    return create_organizer("ana@example.org")
+
+
+@pytest.fixture
+def token(manager) -> str:
+    return api_token(manager)

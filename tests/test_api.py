@@ -21,8 +21,8 @@ from portal.audit import AuditEntry
 from portal.events import services
 from portal.events.models import Event, EventStatus
 from portal.extensions import db
-from portal.organizers.models import Organizer
 from portal.organizers.services import create_api_token, revoke_api_token
+from tests.conftest import api_token
 from tests.factories import create_event, create_organizer
 
 SPEC = OpenAPI.from_dict(OPENAPI_DOCUMENT)
@@ -82,23 +82,6 @@ class CheckedClient:
 @pytest.fixture
 def api(client: FlaskClient) -> CheckedClient:
     return CheckedClient(client)
-
-
-def _token(organizer: Organizer) -> str:
-    _, secret = create_api_token(organizer, "tests")
-    db.session.commit()
-    return secret
-
-
-@pytest.fixture
-def manager(app) -> Organizer:
-    """The organizer who manages the events of a test."""
-    return create_organizer("ana@example.org")
-
-
-@pytest.fixture
-def token(manager: Organizer) -> str:
-    return _token(manager)
 
 
 def _body(**overrides: Any) -> dict[str, Any]:
@@ -188,8 +171,8 @@ def test_detail_shows_local_and_utc_times_and_texts_by_language(api):
 
 def test_drafts_are_seen_only_by_their_managers_and_admins(api, manager, token):
     create_event(slug="draft", status=EventStatus.DRAFT, managers=[manager])
-    stranger = _token(create_organizer())
-    admin = _token(create_organizer(is_admin=True))
+    stranger = api_token(create_organizer())
+    admin = api_token(create_organizer(is_admin=True))
 
     assert api.get("/api/v1/events/draft").status_code == 404
     assert api.get("/api/v1/events/draft", token=stranger).status_code == 404
@@ -354,8 +337,8 @@ def test_cancel_and_no_way_back_to_draft(api, manager, token):
 
 def test_another_organizers_token_is_forbidden_and_an_admins_allowed(api, manager):
     create_event(slug="briefing", managers=[manager])
-    stranger = _token(create_organizer())
-    admin = _token(create_organizer(is_admin=True))
+    stranger = api_token(create_organizer())
+    admin = api_token(create_organizer(is_admin=True))
     change = {"venue": "Room XX"}
 
     forbidden = api.patch("/api/v1/events/briefing", change, token=stranger)
@@ -376,7 +359,7 @@ WRITES = [("POST", "/api/v1/events"), ("PATCH", "/api/v1/events/briefing")]
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)
-def test_writes_need_a_valid_token(api, manager, method, path):
+def test_writes_need_a_validapi_token(api, manager, method, path):
     create_event(slug="briefing", managers=[manager])
     revoked, secret = create_api_token(manager)
     revoke_api_token(revoked)
@@ -558,6 +541,6 @@ def test_an_unexpected_failure_is_a_json_500(app, api, monkeypatch):
     assert "fire" not in response.text
 
 
-def test_post_needs_no_csrf_token(app, api, token):
+def test_post_needs_no_csrfapi_token(app, api, token):
     app.config["WTF_CSRF_ENABLED"] = True
     assert api.post("/api/v1/events", _body(), token=token).status_code == 201

@@ -19,9 +19,8 @@ from werkzeug.test import TestResponse
 from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.events.models import EventFormat, EventStatus
 from portal.extensions import db
-from portal.organizers.models import Organizer
-from portal.organizers.services import create_api_token
 from portal.registration import questions
+from tests.conftest import api_token
 from tests.factories import create_event, create_organizer, create_registration
 
 SPEC = OpenAPI.from_dict(OPENAPI_DOCUMENT)
@@ -72,22 +71,6 @@ def api(client: FlaskClient) -> CheckedClient:
 @pytest.fixture(autouse=True)
 def _no_immediate_delivery(app):
     app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
-
-
-def _token(organizer: Organizer) -> str:
-    _, secret = create_api_token(organizer, "tests")
-    db.session.commit()
-    return secret
-
-
-@pytest.fixture
-def manager(app) -> Organizer:
-    return create_organizer("ana@example.org")
-
-
-@pytest.fixture
-def token(manager: Organizer) -> str:
-    return _token(manager)
 
 
 def _url(event) -> str:
@@ -235,14 +218,14 @@ def test_a_token_is_needed_and_must_be_valid(api, manager):
 def test_only_the_events_organizers_and_admins_may_read(api, manager):
     event = create_event(managers=[manager], status=EventStatus.DRAFT)
     create_registration(create_event(managers=[manager]))
-    stranger = _token(create_organizer())
-    admin = _token(create_organizer(is_admin=True))
+    stranger = api_token(create_organizer())
+    admin = api_token(create_organizer(is_admin=True))
 
     forbidden = api.get(_url(event), token=stranger)
 
     assert forbidden.status_code == 403 and _error(forbidden)["code"] == "forbidden"
     assert api.get(_url(event), token=admin).status_code == 200
-    assert api.get(_url(event), token=_token(manager)).json["total"] == 0
+    assert api.get(_url(event), token=api_token(manager)).json["total"] == 0
 
 
 def test_an_unknown_event_is_404(api, token):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import audit
+from portal import audit, ordering
 from portal.events.models import Event, EventFormat, EventStatus, Speaker, Stream
 from portal.events.signals import event_cancelled, event_rescheduled
 from portal.extensions import db
@@ -425,22 +425,22 @@ def set_speaker_photo(speaker: Speaker, actor: Organizer, photo: str | None) -> 
 def remove_speaker(speaker: Speaker, actor: Organizer) -> None:
     event = speaker.event
     event.speakers.remove(speaker)
-    _renumber(event.speakers)
+    ordering.renumber(event.speakers)
     audit.record("speaker.removed", event=event, actor=actor, name=speaker.name)
 
 
 def move_speaker(speaker: Speaker, actor: Organizer, offset: int) -> None:
     """Move a speaker up (negative offset) or down the running order."""
-    speakers = list(speaker.event.speakers)
-    index = speakers.index(speaker)
-    target = max(0, min(len(speakers) - 1, index + offset))
-    if target == index:
+    speakers = ordering.move(speaker.event.speakers, speaker, offset)
+    if speakers is None:
         return
-    speakers.insert(target, speakers.pop(index))
-    _renumber(speakers)
     speaker.event.speakers = speakers
     audit.record(
-        "speaker.moved", event=speaker.event, actor=actor, name=speaker.name, position=target + 1
+        "speaker.moved",
+        event=speaker.event,
+        actor=actor,
+        name=speaker.name,
+        position=speaker.position + 1,
     )
 
 
@@ -481,8 +481,3 @@ def set_streams(event: Event, actor: Organizer, urls: Mapping[str, str | None]) 
     event.streams = streams
     if before != wanted:
         audit.record("streams.changed", event=event, actor=actor, before=before, after=wanted)
-
-
-def _renumber(items: list[Any]) -> None:
-    for position, item in enumerate(items):
-        item.position = position

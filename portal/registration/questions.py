@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from portal import audit
+from portal import audit, ordering
 from portal.events.models import Event
 from portal.extensions import db
 from portal.i18n import _l
@@ -99,7 +99,7 @@ def remove_question(question: Question, actor: Organizer) -> None:
     """Take a question off the form (answers already given stay in their registrations)."""
     event = question.event
     event.questions.remove(question)
-    _renumber(event.questions)
+    ordering.renumber(event.questions)
     audit.record(
         "question.removed", event=event, actor=actor, question_id=question.id, name=_name(question)
     )
@@ -107,13 +107,9 @@ def remove_question(question: Question, actor: Organizer) -> None:
 
 def move_question(question: Question, actor: Organizer, offset: int) -> None:
     """Move a question up (negative offset) or down the form."""
-    questions = list(question.event.questions)
-    index = questions.index(question)
-    target = max(0, min(len(questions) - 1, index + offset))
-    if target == index:
+    questions = ordering.move(question.event.questions, question, offset)
+    if questions is None:
         return
-    questions.insert(target, questions.pop(index))
-    _renumber(questions)
     question.event.questions = questions
     audit.record(
         "question.moved",
@@ -121,7 +117,7 @@ def move_question(question: Question, actor: Organizer, offset: int) -> None:
         actor=actor,
         question_id=question.id,
         name=_name(question),
-        position=target + 1,
+        position=question.position + 1,
     )
 
 
@@ -205,8 +201,3 @@ def _new_value(label: str, used: set[str]) -> str:
 
 def _name(question: Question) -> str:
     return question.label.get("en", "")
-
-
-def _renumber(questions: list[Question]) -> None:
-    for position, question in enumerate(questions):
-        question.position = position
