@@ -27,7 +27,7 @@ anyone waits, every accepted POST is stored exactly once with one outbox message
 was anything but the expected 200 then 302. The exit status is 1 when a check fails; a ratio
 under the target is reported, not failed.
 
-    /tmp/venv/bin/python bench/registration.py [--database sqlite|postgresql|both]
+    .venv/bin/python bench/registration.py [--database sqlite|postgresql|both]
         [--clients 32] [--seconds 15 | --registrations N] [--seats 500]
 """
 
@@ -72,6 +72,8 @@ HOST = "127.0.0.1"
 POSTGRESQL_ADMIN = f"postgresql://postgres@{HOST}:5432/test"
 SECRET_KEY = secrets.token_hex(32)
 TARGET_RATIO = 0.5
+#: Two servers against one (--scaling).
+TARGET_SCALING = 1.6
 #: The measuring time (or count) of each app is split into this many turns, taken alternately.
 ROUNDS = 3
 TOKEN = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
@@ -181,20 +183,27 @@ class Client:
         return int(head[9:12]), body
 
 
-def load(server: Server, clients: int, tickets: Tickets) -> Tally:
-    """Run `clients` delegates at once until `tickets` runs out; time and CPU included."""
-    cpu = time.process_time(), server.cpu_seconds()
+def load(servers: list[Server], clients: int, tickets: Tickets) -> Tally:
+    """Run `clients` delegates at once, spread evenly over `servers`, until `tickets` runs
+    out; time and CPU included."""
+
+    def app_cpu() -> float:
+        return sum(server.cpu_seconds() for server in servers)
+
+    cpu = time.process_time(), app_cpu()
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         futures = [
-            pool.submit(Client(server.port, server.path).run, tickets) for _ in range(clients)
+            pool.submit(Client(server.port, server.path).run, tickets)
+            for number in range(clients)
+            for server in [servers[number % len(servers)]]
         ]
         tally = Tally()
         for future in futures:
             tally.add(future.result())
     tally.seconds = time.monotonic() - started
     tally.client_cpu = time.process_time() - cpu[0]
-    tally.app_cpu = server.cpu_seconds() - cpu[1]
+    tally.app_cpu = app_cpu() - cpu[1]
     return tally
 
 
@@ -244,13 +253,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, cwd: Path, env: dict[str, str], path: str, log: Path) -> Iterator[Server]:
-    """Serve `app` with two sync workers until the block ends."""
+def gunicorn(
+    app: str, cwd: Path, env: dict[str, str], path: str, log: Path, cpu: int | None = None
+) -> Iterator[Server]:
+    """Serve `app` with two sync workers until the block ends (all on `cpu`, if given)."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}", app]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}),
         )
     try:
         server = Server(process, port, path)
@@ -348,9 +364,10 @@ def portal_stored(app: Flask) -> Stored:
 
 @dataclass
 class Run:
-    """One app's part of the benchmark: its server, the numbers of its delegates, what it saw."""
+    """One app's part of the benchmark: its servers, the numbers of its delegates, what it
+    saw."""
 
-    server: Server
+    servers: list[Server]
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     warmup: Tally = field(default_factory=Tally)
     measured: Tally = field(default_factory=Tally)
@@ -369,7 +386,7 @@ def measure(runs: list[Run], options: argparse.Namespace) -> None:
     """Warm each server up, then load them in turn, `ROUNDS` times: a busy spell of the
     machine's other processes then weighs on both apps, not on one."""
     for run in runs:
-        run.warmup = load(run.server, options.clients, count_tickets(run.numbers, options.clients))
+        run.warmup = load(run.servers, options.clients, count_tickets(run.numbers, options.clients))
     for round_number in range(ROUNDS):
         for run in runs:
             if options.registrations:
@@ -378,7 +395,7 @@ def measure(runs: list[Run], options: argparse.Namespace) -> None:
                 tickets = count_tickets(run.numbers, share)
             else:
                 tickets = timed_tickets(run.numbers, options.seconds / ROUNDS)
-            run.measured.add(load(run.server, options.clients, tickets))
+            run.measured.add(load(run.servers, options.clients, tickets))
 
 
 @dataclass
@@ -409,27 +426,30 @@ class Result:
         return found
 
 
+def prepare_portal(url: str, folder: Path) -> tuple[Flask, dict[str, str]]:
+    """Migrate the database at `url`; the app (for seeding and checks) and the servers' env."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY},
+        instance_path=str(folder / "instance"),
+    )
+    env = {
+        "PORTAL_SQLALCHEMY_DATABASE_URI": url,
+        "PORTAL_SECRET_KEY": SECRET_KEY,
+        "PORTAL_SESSION_COOKIE_SECURE": "false",
+        "PORTAL_RATELIMIT_ENABLED": "false",
+        "PORTAL_MAIL_DELIVER_AFTER_REQUEST": "false",
+    }
+    upgrade = subprocess.run(
+        [BIN / "portal", "db", "upgrade"], cwd=ROOT, env={**os.environ, **env}, capture_output=True
+    )
+    if upgrade.returncode:
+        raise RuntimeError(f"portal db upgrade failed:\n{upgrade.stderr.decode()[-3000:]}")
+    return app, env
+
+
 def bench(kind: str, options: argparse.Namespace, folder: Path) -> Result:
     with scratch_database(kind, folder) as url:
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY},
-            instance_path=str(folder / "instance"),
-        )
-        env = {
-            "PORTAL_SQLALCHEMY_DATABASE_URI": url,
-            "PORTAL_SECRET_KEY": SECRET_KEY,
-            "PORTAL_SESSION_COOKIE_SECURE": "false",
-            "PORTAL_RATELIMIT_ENABLED": "false",
-            "PORTAL_MAIL_DELIVER_AFTER_REQUEST": "false",
-        }
-        upgrade = subprocess.run(
-            [BIN / "portal", "db", "upgrade"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            capture_output=True,
-        )
-        if upgrade.returncode:
-            raise RuntimeError(f"portal db upgrade failed:\n{upgrade.stderr.decode()[-3000:]}")
+        app, env = prepare_portal(url, folder)
         slug = publish_event(app, options.seats)
         engine = create_engine(url)
         try:
@@ -446,7 +466,7 @@ def bench(kind: str, options: argparse.Namespace, folder: Path) -> Result:
                     folder / "baseline.log",
                 ) as baseline_server,
             ):
-                portal, baseline = Run(portal_server), Run(baseline_server)
+                portal, baseline = Run([portal_server]), Run([baseline_server])
                 measure([portal, baseline], options)
             with engine.connect() as connection:
                 baseline_stored = connection.scalar(select(func.count()).select_from(signups))
@@ -456,6 +476,53 @@ def bench(kind: str, options: argparse.Namespace, folder: Path) -> Result:
             with app.app_context():
                 db.engine.dispose()
     return Result(kind, portal, baseline, stored, baseline_stored, options.seats)
+
+
+def bench_scaling(options: argparse.Namespace, folder: Path) -> Scaling:
+    """The portal alone on PostgreSQL: one server against two sharing the load.
+
+    Each server is held to a CPU of its own, as if it were a host with one core: on a
+    two-core machine, one unpinned server already uses both cores, and a second could only
+    take turns with it.
+    """
+    with scratch_database("postgresql", folder) as url:
+        app, env = prepare_portal(url, folder)
+        slug = publish_event(app, options.seats)
+        form = f"/en/events/{slug}/register"
+        try:
+            with (
+                gunicorn("wsgi:app", ROOT, env, form, folder / "first.log", cpu=0) as first,
+                gunicorn("wsgi:app", ROOT, env, form, folder / "second.log", cpu=1) as second,
+            ):
+                one = Run([first])
+                # Numbers of their own: a repeated address would be a (cheaper) duplicate.
+                two = Run([first, second], numbers=itertools.count(10_000_000))
+                measure([one, two], options)
+            stored = portal_stored(app)
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+    return Scaling(one, two, stored, options.seats)
+
+
+@dataclass
+class Scaling:
+    one: Run
+    two: Run
+    stored: Stored
+    seats: int
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.stored.confirmed > self.seats:
+            found.append(f"OVERBOOKED: {self.stored.confirmed} confirmed > {self.seats}")
+        if self.stored.registrations != self.one.accepted + self.two.accepted:
+            found.append("stored registrations differ from accepted POSTs")
+        for name, run in (("one server", self.one), ("two servers", self.two)):
+            if run.failures:
+                found.append(f"{name}: unexpected answers {dict(run.failures)}")
+        return found
 
 
 # --- Report -----------------------------------------------------------------------------------
@@ -488,6 +555,23 @@ def report(result: Result) -> None:
         print(f"           {problem}")
 
 
+def report_scaling(scaling: Scaling) -> None:
+    one, two = scaling.one.measured, scaling.two.measured
+    ratio = two.rate / one.rate if one.rate else float("nan")
+    verdict = "ok" if ratio >= TARGET_SCALING else "BELOW TARGET"
+    print("PostgreSQL: the portal on one server (CPU 0), then two sharing the clients (CPU 0, 1)")
+    print(describe("one", one))
+    print(describe("two", two))
+    print(f"  scaling  {ratio:8.2f}  two/one (target >= {TARGET_SCALING}: {verdict})")
+    print(
+        f"  checks   {scaling.stored.confirmed} confirmed <= {scaling.seats} seats;"
+        f" {scaling.stored.registrations} registrations stored for"
+        f" {scaling.one.accepted + scaling.two.accepted} accepted POSTs"
+    )
+    for problem in scaling.problems or ["no errors, no overbooking"]:
+        print(f"           {problem}")
+
+
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
@@ -498,6 +582,11 @@ def parse_arguments() -> argparse.Namespace:
     )
     amount.add_argument("--registrations", type=int, help="or this many registrations per app")
     parser.add_argument("--seats", type=int, default=500, help="in-person capacity of the event")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="instead: the portal on PostgreSQL with one server, then two (no baseline)",
+    )
     options = parser.parse_args()
     if options.clients < 1 or options.seconds <= 0 or options.seats < 0:
         parser.error("--clients and --seconds must be positive, --seats not negative")
@@ -519,6 +608,11 @@ def main() -> int:
         f" turns after a warm-up of {options.clients}; event with {options.seats} seats;"
         f" {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} before the start"
     )
+    if options.scaling:
+        with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
+            scaling = bench_scaling(options, Path(folder))
+        report_scaling(scaling)
+        return 1 if scaling.problems else 0
     failed = False
     for kind in kinds:
         with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.resources import resource_dir
 
@@ -19,6 +20,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from portal import config
 
     config.configure(app, test_config)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
     from portal import models  # noqa: F401  (every table known before the first query)
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,11 +40,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from portal import errors, registration, security, templating
+    from portal import checkin, errors, registration, security, templating
     from portal.mail import delivery as mail_delivery
 
     templating.init_app(app)
     registration.init_app(app)
+    checkin.init_app(app)
     mail_delivery.init_app(app)
     security.init_app(app)
     errors.init_app(app)

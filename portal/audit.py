@@ -33,6 +33,8 @@ ACTION_TITLES = {
     "registration.declined": _l("Registration declined"),
     "registration.cancelled": _l("Registration cancelled"),
     "registration.confirmed": _l("Registration confirmed from the waiting list"),
+    "registration.checked_in": _l("Checked in"),
+    "registration.check_in_undone": _l("Check-in undone"),
     "question.added": _l("Question added"),
     "question.updated": _l("Question changed"),
     "question.removed": _l("Question removed"),

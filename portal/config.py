@@ -39,6 +39,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAIL_MAX_ATTEMPTS=10,  # then the message is marked failed (about 4 hours of retries)
         MAIL_DELIVER_AFTER_REQUEST=True,  # send right after the response; the worker retries
         REDIS_URL=None,
+        # How many reverse proxies stand in front of the app. Their X-Forwarded-* headers are
+        # then believed, so that rate limits see each reader's own address (and links use
+        # https); with 0 the headers are ignored, as anyone can send them.
+        TRUSTED_PROXIES=0,
         # Where people reach the site, for links in mail sent outside a web request.
         PUBLIC_URL="http://127.0.0.1:5000",
         RATELIMIT_STORAGE_URI="memory://",

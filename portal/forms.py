@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms.fields.choices import Choice
+from wtforms.widgets import Select
 
 from portal.validation import InvalidField
 
@@ -20,3 +26,22 @@ def show_errors(form: FlaskForm, error: InvalidField) -> None:
             form[name].errors = [*form[name].errors, str(each.message)]
         else:
             form.form_errors.append(str(each.message))
+
+
+class CachedOptionsSelect(Select):
+    """A ``<select>`` that renders each ``<option>`` once and reuses it.
+
+    The country list has some 250 options per language; escaping and formatting them on
+    every request was most of the cost of showing the registration form.
+    """
+
+    @classmethod
+    def render_option(cls, choice: Choice, **kwargs: Any) -> Markup:
+        if kwargs or choice.render_kw or not isinstance(choice.value, str):
+            return super().render_option(choice, **kwargs)
+        return _option(choice.value, str(choice.label or choice.value), bool(choice.selected))
+
+
+@lru_cache(maxsize=4096)
+def _option(value: str, label: str, selected: bool) -> Markup:
+    return Select.render_option(Choice(value, label, selected, {}))

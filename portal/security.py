@@ -31,6 +31,21 @@ def content_security_policy(extra: Mapping[str, Sequence[str]] | None = None) ->
 
 CONTENT_SECURITY_POLICY = content_security_policy()
 
+#: Powerful browser features no page uses; a page that needs one (the check-in page's
+#: camera) sets the header itself with `permissions_policy`.
+_DENIED_FEATURES = ("camera", "microphone", "geolocation")
+
+
+def permissions_policy(allow_self: Sequence[str] = ()) -> str:
+    """The Permissions-Policy value: every feature of `_DENIED_FEATURES` off, except those in
+    `allow_self`, which this page's own origin (not its frames) may use."""
+    return ", ".join(
+        f"{name}=(self)" if name in allow_self else f"{name}=()" for name in _DENIED_FEATURES
+    )
+
+
+PERMISSIONS_POLICY = permissions_policy()
+
 
 def init_app(app: Flask) -> None:
     app.after_request(_add_security_headers)
@@ -38,6 +53,7 @@ def init_app(app: Flask) -> None:
 
 def _add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response

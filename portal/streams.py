@@ -1,5 +1,10 @@
-"""Livestreams: which player a stream's address allows, which stream a reader watches, and
-whether the broadcast is upcoming, live or over."""
+"""Livestreams: which player a stream's address allows, which stream a reader watches, who may
+see it, and whether the broadcast is upcoming, live or over.
+
+A stream marked `registrants_only` (and its recording) is shown only to people with a
+confirmed registration, on their own page and in their mail and personal invitation; every
+public page, file and answer leaves its addresses out.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from portal.events.services import STREAM_LANGUAGES
+from portal.registration.models import Registration, RegistrationState
 
 if TYPE_CHECKING:
     from portal.events.models import Stream
@@ -129,3 +135,21 @@ def choose_stream(streams: list[Stream], requested: str | None, reader: str) -> 
         if language in by_language:
             return by_language[language]
     return streams[0] if streams else None
+
+
+def public_streams(streams: Iterable[Stream]) -> list[Stream]:
+    """The streams anyone may see: all but those for registered participants only."""
+    return [stream for stream in streams if not stream.registrants_only]
+
+
+def private_streams(streams: Iterable[Stream]) -> list[Stream]:
+    """The streams reserved for registered participants."""
+    return [stream for stream in streams if stream.registrants_only]
+
+
+def registrant_streams(registration: Registration) -> list[Stream]:
+    """The streams a registrant may see: all of them once confirmed, else the public ones."""
+    streams = ordered_streams(registration.event.streams)
+    if registration.state is RegistrationState.CONFIRMED:
+        return streams
+    return public_streams(streams)

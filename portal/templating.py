@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request, url_for
 from wtforms import Field
 
-from portal import audit, i18n, timeutil
+from portal import audit, i18n, streams, timeutil
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         input_attributes=input_attributes,
         field_title=field_title,
         audit_action_title=audit.action_title,
+        registrant_streams=streams.registrant_streams,
     )
     app.jinja_env.filters["in_zone"] = timeutil.to_zone
     app.context_processor(_language_context)

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import pytest
-from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 from openapi_core.validation.request.exceptions import RequestBodyValidationError
 from openapi_spec_validator import validate
@@ -20,8 +19,8 @@ from portal.api.views import HTTP_ERRORS
 from portal.extensions import db
 from portal.organizers.services import create_api_token
 from tests.factories import create_organizer
+from tests.openapi_check import SPEC
 
-SPEC = OpenAPI.from_dict(OPENAPI_DOCUMENT)
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 

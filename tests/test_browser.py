@@ -162,6 +162,7 @@ def signed_in_page(live_server, page_in, app):
         "/manage/account/tokens",
         "/manage/events/country-networks-briefing/registrations",
         "/manage/events/country-networks-briefing/questions",
+        "/manage/events/country-networks-briefing/check-in",
     ],
 )
 def test_back_office_pages_have_no_accessibility_violations(live_server, signed_in_page, path):
@@ -186,3 +187,149 @@ def test_a_form_with_errors_stays_accessible_and_links_to_each_field(live_server
     assert results.violations_count == 0, results.generate_report()
     summary.locator("a[href='#slug']").click()
     assert page.evaluate("document.activeElement.id") == "slug"
+
+
+# --- Check-in ---------------------------------------------------------------------------------
+
+BRIEFING = "country-networks-briefing"
+
+
+def _confirmed_delegate(slug: str = BRIEFING, token: str | None = None):
+    """A confirmed registration for a demo event (whose registration may not be open yet),
+    reachable at /<lang>/registrations/<token>/ when `token` is given."""
+    import secrets
+
+    from portal.events.services import get_event
+    from portal.extensions import db
+    from portal.registration.models import (
+        Attendance,
+        ParticipantCategory,
+        Registration,
+        RegistrationState,
+    )
+    from portal.registration.services import hash_token
+    from portal.timeutil import now_utc
+
+    registration = Registration(
+        event=get_event(slug),
+        token_hash=hash_token(token or secrets.token_urlsafe(32)),
+        state=RegistrationState.CONFIRMED,
+        attendance=Attendance.IN_PERSON,
+        email="aicha@example.org",
+        email_normalized="aicha@example.org",
+        given_name="Aïcha",
+        family_name="Benali",
+        category=ParticipantCategory.MEMBER_STATE,
+        language="en",
+        consented_at=now_utc(),
+    )
+    db.session.add(registration)
+    db.session.commit()
+    return registration
+
+
+def test_a_typed_code_checks_in_and_the_page_stays_accessible(live_server, signed_in_page):
+    registration = _confirmed_delegate()
+    code = registration.checkin_code
+    page = signed_in_page
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in")
+    page.fill("#code", f"{code[:4].lower()} {code[4:]}")
+    page.click("#code-form button[type=submit]")
+    assert "Aïcha Benali is checked in" in page.locator(".flashes").inner_text()
+    page.fill("#q", "benali")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_selector(f"#registration-{registration.id}", state="visible")
+    results = Axe().run(
+        page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    )
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_registrants_page_with_its_qr_code_is_accessible(live_server, page_in, lang):
+    token = "a-personal-token-for-the-browser-test"
+    _confirmed_delegate(token=token)
+    page = page_in()
+    page.goto(f"{live_server}/{lang}/registrations/{token}/")
+    assert page.locator("svg.checkin-qr[role=img]").is_visible()
+    results = Axe().run(
+        page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    )
+    assert results.violations_count == 0, results.generate_report()
+
+
+def _qr_video(path, code: str) -> None:
+    """A Y4M video (what Chromium's fake camera plays) of a page showing `code`'s QR code."""
+    import io
+
+    from PIL import Image
+
+    from portal.checkin.qr import qr_png
+
+    png, size = qr_png(code)
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(Image.open(io.BytesIO(png)).convert("L"), ((640 - size) // 2, (480 - size) // 2))
+    chroma = bytes([128]) * (320 * 240)
+    with open(path, "wb") as video:
+        video.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(3):
+            video.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+
+
+def test_the_camera_scanner_checks_in_the_code_it_sees(live_server, app, browser, tmp_path):
+    """Through the real Content-Security-Policy and Permissions-Policy, a (fake) camera
+    pointed at a confirmation's QR code checks the person in."""
+    from portal.demo import reset_demo_organizer
+    from portal.extensions import db
+    from portal.registration.models import Registration
+
+    registration = _confirmed_delegate()
+    video = tmp_path / "qr.y4m"
+    _qr_video(video, registration.checkin_code)
+    app.config["SESSION_COOKIE_SECURE"] = False
+    email, password = reset_demo_organizer()
+    # A browser of its own, whose fake camera films the QR code; no CSP bypass here.
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        page = camera_browser.new_context(permissions=["camera"]).new_page()
+        problems = []
+        page.on(
+            "console", lambda message: message.type == "error" and problems.append(message.text)
+        )
+        code_posts = []
+        page.on(
+            "request",
+            lambda request: (
+                request.method == "POST"
+                and request.url.endswith("/check-in/code")
+                and code_posts.append(request.url)
+            ),
+        )
+        page.goto(f"{live_server}/manage/")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.click("main button[type=submit]")
+        page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in")
+        page.click("[data-scanner-start]")
+        page.wait_for_selector(".flash--success", timeout=15000)
+        assert "Aïcha Benali is checked in" in page.locator(".flashes").inner_text()
+        # Scanning resumes after the reload with the same badge still in view: it must not
+        # send that code again (which would replace the success with "already checked in").
+        page.wait_for_selector("[data-scanner-video]:not([hidden])")
+        page.wait_for_timeout(1500)
+        assert code_posts == [f"{live_server}/manage/events/{BRIEFING}/check-in/code"]
+        assert "Aïcha Benali is checked in" in page.locator(".flashes").inner_text()
+        assert not problems, problems
+    finally:
+        camera_browser.close()
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).checked_in_at is not None

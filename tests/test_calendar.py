@@ -339,3 +339,58 @@ def test_event_page_offers_calendar_links_with_the_right_times(client):
     assert query["startdt"] == ["2030-07-01T13:00:00+00:00"]
     assert query["enddt"] == ["2030-07-01T14:30:00+00:00"]
     assert 'href="webcal://localhost/calendar.ics?lang=fr"' in page
+
+
+def _etags(client, slug: str) -> tuple[str, str]:
+    return (
+        client.get(f"/events/{slug}.ics?lang=en").headers["ETag"],
+        client.get("/calendar.ics?lang=en").headers["ETag"],
+    )
+
+
+def test_every_change_of_speakers_or_streams_gives_new_files(client):
+    """The files are answered from the events' rows: a change of a speaker or a stream must
+    move them, or clients and the cache would keep the old file."""
+    from portal.events import services
+
+    organizer = create_organizer()
+    event = create_event(managers=[organizer], streams={"en": "https://stream.example.org/en"})
+    seen = {_etags(client, event.slug)}
+
+    def changed(change) -> bytes:
+        change()
+        db.session.commit()
+        etags = _etags(client, event.slug)
+        assert etags[0] not in {old for old, _ in seen}
+        assert etags[1] not in {old for _, old in seen}
+        seen.add(etags)
+        return client.get(f"/events/{event.slug}.ics?lang=en").data.replace(b"\r\n ", b"")
+
+    replay = {"en": {"url": "https://stream.example.org/en", "replay_url": "https://r.org/1"}}
+    assert b"https://r.org/1" in changed(lambda: services.set_streams(event, organizer, replay))
+    private = {"en": {**replay["en"], "registrants_only": True}}
+    body = changed(lambda: services.set_streams(event, organizer, private))
+    assert b"stream.example.org" not in body and b"r.org" not in body
+    assert b"Ana Diallo" in changed(
+        lambda: services.add_speaker(event, organizer, {"name": "Ana Diallo"})
+    )
+    speaker = event.speakers[0]
+    assert b"Ana Diallo-Sy" in changed(
+        lambda: services.update_speaker(speaker, organizer, {"name": "Ana Diallo-Sy"})
+    )
+    assert b"Ana Diallo" not in changed(lambda: services.remove_speaker(speaker, organizer))
+    assert b"stream.example.org" not in changed(lambda: services.set_streams(event, organizer, {}))
+
+
+def test_registrations_leave_the_files_as_they_are(client):
+    from tests.factories import create_registration
+
+    event = create_event()
+    before = _etags(client, event.slug)
+    create_registration(event)
+    assert _etags(client, event.slug) == before
+    not_modified = client.get(
+        f"/events/{event.slug}.ics?lang=en", headers={"If-None-Match": before[0]}
+    )
+    assert not_modified.status_code == 304
+    assert not_modified.headers["ETag"] == before[0] and not not_modified.data

@@ -27,6 +27,8 @@ def _invites(to: str) -> list[tuple[str, icalendar.Calendar]]:
         select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id)
     ):
         for attachment in message.attachments:
+            if attachment.get("inline"):
+                continue  # the check-in QR code shown in the message, not an invitation
             method = re.search(r"method=(\w+)", attachment["content_type"]).group(1)
             found.append((method, icalendar.Calendar.from_ical(attachment["content"])))
     return found

@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
 from portal.events.models import EventStatus
@@ -341,3 +342,71 @@ def test_the_live_page_is_accessible_and_counts_down(live_page, lang):
     )
     assert results.violations_count == 0, results.generate_report()
     assert violations == []
+
+
+# --- Pages kept per process ------------------------------------------------------------------
+
+
+def test_pages_are_kept_for_readers_without_a_session(client, app, frozen_now):
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    event = create_event(streams=STREAMS, title={"en": "Kept title"})
+    for path in (f"/en/events/{event.slug}/", f"/en/events/{event.slug}/live"):
+        first = client.get(path)
+        assert "Kept title" in first.text and "Cookie" in first.headers["Vary"]
+    # A change behind the ORM's back moves no version: the kept pages are served again.
+    db.session.execute(text('UPDATE events SET title = \'{"en": "Sneaky"}\''))
+    db.session.commit()
+    for path in (f"/en/events/{event.slug}/", f"/en/events/{event.slug}/live"):
+        again = client.get(path)
+        assert "Kept title" in again.text and "Cookie" in again.headers["Vary"]
+    assert "Sneaky" in client.get(f"/fr/events/{event.slug}/").text  # another address
+    live = client.get(f"/en/events/{event.slug}/live")
+    assert live.headers["Content-Security-Policy"].count("frame-src") == 1
+
+
+def test_kept_pages_follow_every_change(client, app, frozen_now):
+    from portal.events import services
+    from portal.events.models import ProgrammeItem
+    from portal.extensions import db
+    from tests.factories import create_organizer, create_registration
+
+    organizer = create_organizer()
+    event = create_event(
+        managers=[organizer],
+        streams={"en": HLS_EN},
+        capacity_in_person=1,
+        waitlist_enabled=False,
+        registration_closes_at=frozen_now + timedelta(hours=1),
+    )
+    page, live = f"/en/events/{event.slug}/", f"/en/events/{event.slug}/live"
+    assert "Register" in client.get(page).text
+    client.get(live)
+
+    services.set_streams(event, organizer, {"en": HLS_ES})
+    db.session.commit()
+    assert HLS_ES in client.get(page).text and HLS_ES in client.get(live).text
+
+    services.add_speaker(event, organizer, {"name": "Ana Diallo"})
+    db.session.commit()
+    assert "Ana Diallo" in client.get(page).text
+
+    event.programme.append(ProgrammeItem(title={"en": "Opening remarks"}))
+    db.session.commit()
+    assert "Opening remarks" in client.get(page).text
+
+    create_registration(event)  # the only seat
+    assert "This event is full." in client.get(page).text
+
+    with time_machine.travel(frozen_now + timedelta(hours=2), tick=False):
+        assert "Registration is closed." in client.get(page).text
+
+
+def test_readers_with_a_session_get_their_own_page(client, app, frozen_now):
+    event = create_event(streams=STREAMS)
+    client.get(f"/en/events/{event.slug}/register")  # a form token: the reader has a session
+    assert client.get_cookie("session") is not None
+    response = client.get(f"/en/events/{event.slug}/")
+    assert response.status_code == 200 and "Cookie" in response.headers["Vary"]

@@ -310,3 +310,16 @@ def test_registrants_are_told_when_the_event_moves_or_is_cancelled(app):
         and waiting.state is RegistrationState.WAITLISTED
     )
     assert any("lundi 6 mai 2030" in m.text_body for m in new if m.language == "fr")
+
+
+def test_a_refused_form_keeps_what_the_person_chose(client):
+    event = create_event()
+    response = _register(client, event, lang="es", consent=False, country="CH", language="fr")
+    assert response.status_code == 200
+    assert '<option selected value="CH">Suiza</option>' in response.text
+    assert '<option selected value="fr">Français</option>' in response.text
+    assert '<option selected value="member_state">Estado Miembro</option>' in response.text
+    # The options chosen here are not left selected for the next reader.
+    fresh = client.get(f"/es/events/{event.slug}/register").text
+    assert "<option selected" in fresh  # the page's language, by default
+    assert 'selected value="CH"' not in fresh

@@ -4,17 +4,11 @@ the test database, and 120 delegates register at once for 10 seats."""
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,62 +17,18 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.registration.models import Registration, RegistrationState
 from tests.factories import create_event
+from tests.servers import gunicorn_servers
 
-ROOT = Path(__file__).resolve().parent.parent
 SEATS = 10
 DELEGATES = 120
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def servers(app, tmp_path):
     """Two gunicorn servers on the test database; yields their base URLs."""
-    env = {
-        **os.environ,
-        "PORTAL_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PORTAL_SECRET_KEY": "shared-by-every-server",
-        "PORTAL_SESSION_COOKIE_SECURE": "false",
-        "PORTAL_RATELIMIT_ENABLED": "false",
-        "PORTAL_MAIL_DELIVER_AFTER_REQUEST": "false",
-    }
-    processes, urls = [], []
-    for number in range(2):
-        port = _free_port()
-        log = (tmp_path / f"gunicorn-{number}.log").open("wb")
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                 "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        )  # fmt: skip
-        log.close()
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            _wait_until_up(url)
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    with gunicorn_servers(database, tmp_path, RATELIMIT_ENABLED="false") as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
-
-
-def _wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{url} did not start")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

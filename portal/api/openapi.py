@@ -44,6 +44,10 @@ sent must be valid: a wrong or revoked one answers 401, even where no token is n
 is visible only with the token of an organizer who manages it (or of an admin); to anyone else
 it does not exist (404).
 
+Streams marked `registrants_only` are for people whose registration is confirmed: answers
+list them with `url` and `replay_url` null, so that a client knows a stream exists in that
+language, except to the token of an organizer who manages the event.
+
 Times: `starts_at`, `ends_at` and the registration window are local wall-clock times in the
 event's `timezone` (an IANA name), without an offset, such as `2027-03-30T15:00:00`; answers
 add the UTC instants as `starts_at_utc` and `ends_at_utc`.
@@ -136,7 +140,7 @@ def _event_input(required: list[str]) -> dict[str, Any]:
             },
             "streams": {
                 "type": "array",
-                "items": _schema("Stream"),
+                "items": _schema("StreamInput"),
                 "description": "The whole list, one stream per language; it replaces the "
                 "current one.",
             },
@@ -264,7 +268,38 @@ _SCHEMAS: dict[str, Any] = {
     "Stream": _closed_object(
         {
             "language": {"type": "string", "enum": list(STREAM_LANGUAGES)},
+            "url": {
+                "type": ["string", "null"],
+                "format": "uri",
+                "description": "An http or https address; null for a registrants-only stream "
+                "unless the token's organizer manages the event.",
+            },
+            "replay_url": {
+                "type": ["string", "null"],
+                "format": "uri",
+                "description": "The recording, offered once the event has ended; null when "
+                "there is none, or for a registrants-only stream unless the token's organizer "
+                "manages the event.",
+            },
+            "registrants_only": {
+                "type": "boolean",
+                "description": "Only people whose registration is confirmed see the stream and "
+                "its recording (on their own page and in their mail); the public pages, "
+                "calendar files and answers without an organizer's token leave the addresses "
+                "out.",
+            },
+        },
+        ["language", "url", "replay_url", "registrants_only"],
+    ),
+    "StreamInput": _closed_object(
+        {
+            "language": {"type": "string", "enum": list(STREAM_LANGUAGES)},
             "url": {"type": "string", "format": "uri", "description": "An http or https address."},
+            "replay_url": {
+                "type": ["string", "null"],
+                "description": "An http or https address of the recording; empty or null for none.",
+            },
+            "registrants_only": {"type": "boolean", "default": False},
         },
         ["language", "url"],
     ),
@@ -358,6 +393,73 @@ _RESPONSES: dict[str, Any] = {
 
 _SLUG_PARAMETER = {"name": "slug", "in": "path", "required": True, "schema": _schema("Slug")}
 _TOKEN: list[dict[str, list[str]]] = [{"bearerToken": []}]
+
+_STATUS_NAMES = "|".join(member.value for member in RegistrationState)
+_EXPORT_DESCRIPTION = """\
+Every registration of the event, in the order of registration, as one file with the columns
+documented in `docs/exports.md`: registration ID, status, registered at (UTC, ISO 8601), given
+name, family name, email, organization, function, country code, country, participant
+category, attendance, language, accessibility needs, one column per question of the event
+(the label of the option chosen, the options ticked joined by "; ", Yes/No for a box), and
+checked in at (UTC). Headers and words are in `lang`, else in the language of
+`Accept-Language`. A cell that a spreadsheet would run as a formula (beginning with `=`, `+`,
+`-`, `@`, a tab or a carriage return) starts with an apostrophe."""
+_EXPORT_PARAMETERS = [
+    {
+        "name": "status",
+        "in": "query",
+        "description": "Only these statuses: the parameter repeated, or statuses separated "
+        "by commas (`status=confirmed,waitlisted`). Every status when left out.",
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "pattern": f"^({_STATUS_NAMES})(,({_STATUS_NAMES}))*$"},
+        },
+        "style": "form",
+        "explode": True,
+    },
+    {
+        "name": "lang",
+        "in": "query",
+        "description": "The language of the headers and of the words in cells.",
+        "schema": {"type": "string", "enum": list(LANGUAGES)},
+    },
+]
+_ATTACHMENT_HEADER = {
+    "Content-Disposition": {
+        "required": True,
+        "description": "`attachment`, with a file name made of the event's slug and the date.",
+        "schema": {
+            "type": "string",
+            "examples": ['attachment; filename="launch-registrations-2027-03-30.csv"'],
+        },
+    }
+}
+
+
+def _export_path(kind: str, media_type: str, description: str) -> dict[str, Any]:
+    return {
+        "parameters": [_SLUG_PARAMETER],
+        "get": {
+            "operationId": f"exportRegistrations{kind.capitalize()}",
+            "summary": f"The event's registrations as {kind.upper()}, for its organizers.",
+            "description": f"{_EXPORT_DESCRIPTION}\n\n{description}",
+            "security": _TOKEN,
+            "parameters": _EXPORT_PARAMETERS,
+            "responses": {
+                "200": {
+                    "description": f"The attendee list as a {kind.upper()} file.",
+                    "headers": _ATTACHMENT_HEADER,
+                    "content": {media_type: {}},
+                },
+                "401": _response("Unauthorized"),
+                "403": _response("Forbidden"),
+                "404": _response("NotFound"),
+                "422": _response("InvalidField"),
+                "500": _response("InternalError"),
+            },
+        },
+    }
+
 
 OPENAPI_DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -481,6 +583,19 @@ OPENAPI_DOCUMENT: dict[str, Any] = {
                 },
             },
         },
+        "/events/{slug}/registrations.csv": _export_path(
+            "csv",
+            "text/csv",
+            "UTF-8 with a byte-order mark, comma-separated, quoted as RFC 4180 says, lines "
+            "ending in CRLF; a line break inside a value stays inside its quotes. Sent as the "
+            "rows are read.",
+        ),
+        "/events/{slug}/registrations.xlsx": _export_path(
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "One sheet, its header row bold and frozen; every value is text, except the "
+            "registration ID, a number.",
+        ),
         "/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import url_for
 
-from portal.events.models import Event, EventStatus, Speaker
+from portal.events.models import Event, EventStatus, Speaker, Stream
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import _l
 from portal.registration.models import Registration
@@ -36,7 +36,7 @@ READ_ONLY_FIELDS = frozenset(
 _PLAIN_FIELDS = EVENT_FIELDS - set(CAPACITY_FIELDS.values()) - set(LOCAL_TIME_FIELDS)
 WRITABLE_FIELDS = _PLAIN_FIELDS | {*LOCAL_TIME_FIELDS, "capacity", "speakers", "streams", "status"}
 SPEAKER_FIELDS = ("name", "role", "function", "organization")
-STREAM_FIELDS = ("language", "url")
+STREAM_FIELDS = ("language", "url", "replay_url", "registrants_only")
 #: Service field names that the API spells differently.
 _API_FIELD_NAMES = {name: f"capacity.{key}" for key, name in CAPACITY_FIELDS.items()}
 #: Registrations on a page unless `per_page` says otherwise, the most a page holds, and the
@@ -49,7 +49,12 @@ MAX_PAGE = 999_999_999
 # --- Answers ---------------------------------------------------------------------------------
 
 
-def event_to_json(event: Event) -> dict[str, Any]:
+def event_to_json(event: Event, *, private: bool = False) -> dict[str, Any]:
+    """The event as the API answers it.
+
+    :param private: for the event's organizers: registrants-only streams with their
+        addresses. Without it their `url` and `replay_url` are null.
+    """
     return {
         "uid": event.uid,
         "slug": event.slug,
@@ -70,10 +75,20 @@ def event_to_json(event: Event) -> dict[str, Any]:
         "registration_opens_at": _local(event.registration_opens_at, event.timezone),
         "registration_closes_at": _local(event.registration_closes_at, event.timezone),
         "speakers": [_speaker_to_json(speaker) for speaker in event.speakers],
-        "streams": [{"language": stream.language, "url": stream.url} for stream in event.streams],
+        "streams": [_stream_to_json(stream, private) for stream in event.streams],
         "sequence": event.sequence,
         "created_at": _utc(event.created_at),
         "updated_at": _utc(event.updated_at),
+    }
+
+
+def _stream_to_json(stream: Stream, private: bool) -> dict[str, Any]:
+    hidden = stream.registrants_only and not private
+    return {
+        "language": stream.language,
+        "url": None if hidden else stream.url,
+        "replay_url": None if hidden else stream.replay_url or None,
+        "registrants_only": stream.registrants_only,
     }
 
 
@@ -129,8 +144,8 @@ class EventChanges:
     fields: dict[str, Any]
     #: For `replace_speakers`.
     speakers: list[Any] | None
-    #: For `set_streams`, as {language: url}.
-    streams: dict[str, str] | None
+    #: For `set_streams`, as {language: {url, replay_url, registrants_only}}.
+    streams: dict[str, dict[str, Any]] | None
     status: EventStatus | None
 
 
@@ -190,11 +205,11 @@ def _speakers(speakers: Any) -> list[Any]:
     return speakers
 
 
-def _streams(streams: Any) -> dict[str, str]:
-    """The list of {language, url} as the {language: url} that `set_streams` takes."""
+def _streams(streams: Any) -> dict[str, dict[str, Any]]:
+    """The list of stream objects as the {language: settings} that `set_streams` takes."""
     if not isinstance(streams, list):
         raise InvalidField("streams", _l("Give the streams as a list."))
-    urls: dict[str, str] = {}
+    settings: dict[str, dict[str, Any]] = {}
     for index, stream in enumerate(streams):
         field = f"streams[{index}]"
         if not isinstance(stream, Mapping):
@@ -206,10 +221,18 @@ def _streams(streams: Any) -> dict[str, str]:
                 f"{field}.language",
                 _l("Choose one of these languages: %(codes)s.", codes=", ".join(STREAM_LANGUAGES)),
             )
-        if language in urls:
+        if language in settings:
             raise InvalidField(f"{field}.language", _l("Give one stream per language."))
-        urls[language] = clean_url(stream.get("url"), f"{field}.url")
-    return urls
+        replay = stream.get("replay_url")
+        only = stream.get("registrants_only", False)
+        if not isinstance(only, bool):
+            raise InvalidField(f"{field}.registrants_only", _l("Give true or false."))
+        settings[language] = {
+            "url": clean_url(stream.get("url"), f"{field}.url"),
+            "replay_url": clean_url(replay, f"{field}.replay_url") if replay else "",
+            "registrants_only": only,
+        }
+    return settings
 
 
 def _status(value: Any) -> EventStatus:

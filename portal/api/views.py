@@ -29,8 +29,10 @@ from portal.api.serializers import (
 )
 from portal.events import services
 from portal.events.models import Event, EventStatus
+from portal.exports.registrations import parse_statuses, registration_table
+from portal.exports.responses import export_response
 from portal.extensions import db
-from portal.i18n import _l
+from portal.i18n import LANGUAGES, _l, current_language
 from portal.organizers.models import Organizer
 from portal.registration.listing import RegistrationFilters, find_registrations, waitlist_positions
 from portal.registration.models import RegistrationState
@@ -58,8 +60,17 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 @bp.get("/events")
 def list_events():
+    viewer = bearer_organizer()
     upcoming, past = services.list_public_events()
-    return {"events": [event_to_json(event) for event in upcoming + past]}
+    answer = {
+        "events": [
+            event_to_json(event, private=viewer is not None and services.can_manage(viewer, event))
+            for event in upcoming + past
+        ]
+    }
+    if viewer is not None:
+        db.session.commit()  # keeps the token's time of last use
+    return answer
 
 
 @bp.get("/events/<slug>")
@@ -69,7 +80,7 @@ def event(slug: str):
     manages = viewer is not None and services.can_manage(viewer, found)
     if found.status not in services.PUBLIC_STATUSES and not manages:
         abort(404)  # a draft, to anyone who may not manage it, does not exist
-    answer = event_to_json(found)
+    answer = event_to_json(found, private=manages)
     if viewer is not None:
         db.session.commit()  # keeps the token's time of last use
     return answer
@@ -83,28 +94,22 @@ def create_event():
     _apply_speakers_streams_and_status(created, organizer, changes)
     db.session.commit()
     location = url_for(".event", slug=created.slug, _external=True)
-    return event_to_json(created), 201, {"Location": location}
+    return event_to_json(created, private=True), 201, {"Location": location}
 
 
 @bp.patch("/events/<slug>")
 def update_event(slug: str):
-    organizer = require_organizer()
-    found = services.get_event(slug) or abort(404)
-    if not services.can_manage(organizer, found):
-        abort(403)
+    organizer, found = _managed_event(slug)
     changes = event_changes_from_json(_json_object_body())
     services.update_event(found, organizer, changes.fields)
     _apply_speakers_streams_and_status(found, organizer, changes)
     db.session.commit()
-    return event_to_json(found)
+    return event_to_json(found, private=True)
 
 
 @bp.get("/events/<slug>/registrations")
 def event_registrations(slug: str):
-    organizer = require_organizer()
-    found = services.get_event(slug) or abort(404)
-    if not services.can_manage(organizer, found):
-        abort(403)
+    _, found = _managed_event(slug)
     page = _whole_number("page", 1, MAX_PAGE, default=1)
     per_page = _whole_number(
         "per_page", 1, MAX_REGISTRATIONS_PER_PAGE, default=REGISTRATIONS_PER_PAGE
@@ -137,6 +142,49 @@ def event_registrations(slug: str):
     }
     db.session.commit()  # keeps the token's time of last use
     return answer
+
+
+@bp.get("/events/<slug>/registrations.csv")
+def export_registrations_csv(slug: str):
+    return _export_registrations(slug, "csv")
+
+
+@bp.get("/events/<slug>/registrations.xlsx")
+def export_registrations_xlsx(slug: str):
+    return _export_registrations(slug, "xlsx")
+
+
+def _export_registrations(slug: str, kind: str) -> Response:
+    """The whole attendee list as a file, with the same access as the JSON list; headers
+    and words in ``?lang=`` (else Accept-Language), ``?status=`` to keep some statuses."""
+    _, found = _managed_event(slug)
+    # A bad parameter answers 422 `invalid_field`, as the JSON list does.
+    table = registration_table(
+        found, parse_statuses(request.args.getlist("status")), _export_language()
+    )
+    db.session.commit()  # keeps the token's time of last use, before the rows are read
+    return export_response(table, kind)
+
+
+def _export_language() -> str:
+    lang = request.args.get("lang")
+    if lang is None:
+        return current_language()
+    if lang not in LANGUAGES:
+        raise InvalidField(
+            "lang", _l("Choose one of these values: %(values)s.", values=", ".join(LANGUAGES))
+        )
+    return lang
+
+
+def _managed_event(slug: str) -> tuple[Organizer, Event]:
+    """The token's organizer and the event at `slug`, which they must manage: 401, 404 or
+    403 otherwise."""
+    organizer = require_organizer()
+    found = services.get_event(slug) or abort(404)
+    if not services.can_manage(organizer, found):
+        abort(403)
+    return organizer, found
 
 
 @bp.get("/openapi.json")

@@ -13,28 +13,34 @@ from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
 
 from portal.calendar.timezones import vtimezone
-from portal.events.models import Event, EventFormat
+from portal.events.models import Event, EventFormat, Stream
 from portal.i18n import localize
+from portal.streams import public_streams
 
 PRODID = "-//Event portal//Events and livestreams//EN"
 #: How often subscribers should fetch the feed again.
 REFRESH = timedelta(hours=1)
 
 
-def event_calendar(event: Event, lang: str, url: str, organizer: str) -> bytes:
+def event_calendar(
+    event: Event, lang: str, url: str, organizer: str, *, private: bool = False
+) -> bytes:
     """One event as a published calendar (METHOD:PUBLISH).
 
     :param url: the event's public page in `lang`.
     :param organizer: the sender address, e.g. ``Events <events@example.org>``.
+    :param private: list registrants-only streams too (for a confirmed registrant's own copy);
+        public files never do.
     """
-    calendar = _calendar([event], lang, lambda _: url, organizer)
+    calendar = _calendar([event], lang, lambda _: url, organizer, private=private)
     return calendar.to_ical()
 
 
 def feed_calendar(
     events: Iterable[Event], lang: str, event_url: Callable[[Event], str], organizer: str
 ) -> bytes:
-    """All `events` as a feed to subscribe to, refreshed hourly.
+    """All `events` as a feed to subscribe to, refreshed hourly, without registrants-only
+    streams.
 
     :param event_url: gives the public page of an event in `lang`.
     """
@@ -58,14 +64,24 @@ def invitation(
     """A personal invitation for one attendee, for mail clients to file or update.
 
     METHOD:REQUEST adds or moves the entry (a higher SEQUENCE wins), METHOD:CANCEL removes it;
-    both carry the event's own UID, so every message acts on the same calendar entry.
+    both carry the event's own UID, so every message acts on the same calendar entry. A
+    REQUEST goes only to a confirmed participant, so it lists every stream, registrants-only
+    ones included.
 
     :param attendee: (name, email address).
     :param stamp: when the message is written; clients apply the newest of equal SEQUENCEs.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"not an invitation method: {method}")
-    calendar = _calendar([event], lang, lambda _: url, organizer, method=method, stamp=stamp)
+    calendar = _calendar(
+        [event],
+        lang,
+        lambda _: url,
+        organizer,
+        method=method,
+        stamp=stamp,
+        private=method == "REQUEST",
+    )
     (vevent,) = calendar.walk("VEVENT")
     name, address = attendee
     person = vCalAddress(f"mailto:{address}")
@@ -86,6 +102,7 @@ def _calendar(
     organizer: str,
     method: str = "PUBLISH",
     stamp: datetime | None = None,
+    private: bool = False,
 ) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -98,12 +115,12 @@ def _calendar(
     for zone_name in sorted(years):
         calendar.add_component(vtimezone(zone_name, years[zone_name]))
     for event in events:
-        calendar.add_component(_vevent(event, lang, event_url(event), organizer, stamp))
+        calendar.add_component(_vevent(event, lang, event_url(event), organizer, stamp, private))
     return calendar
 
 
 def _vevent(
-    event: Event, lang: str, url: str, organizer: str, stamp: datetime | None
+    event: Event, lang: str, url: str, organizer: str, stamp: datetime | None, private: bool
 ) -> CalendarEvent:
     vevent = CalendarEvent()
     vevent.add("uid", event.uid)
@@ -116,15 +133,17 @@ def _vevent(
     vevent.add("dtstart", event.local_starts_at)
     vevent.add("dtend", event.local_ends_at)
     vevent.add("summary", localize(event.title, lang))
-    vevent.add("description", _description(event, lang))
+    streams = event.streams if private else public_streams(event.streams)
+    vevent.add("description", _description(event, lang, streams))
     vevent.add("location", _location(event, lang))
     vevent.add("url", url)
     vevent.add("organizer", _organizer(organizer))
     return vevent
 
 
-def _description(event: Event, lang: str) -> str:
-    """Summary, then the speakers, then the livestream links, each language named in `lang`."""
+def _description(event: Event, lang: str, streams: list[Stream]) -> str:
+    """Summary, then the speakers, then the livestream links and recordings of `streams`,
+    each language named in `lang`."""
     parts = [localize(event.summary, lang)]
     with force_locale(lang):
         if event.speakers:
@@ -141,12 +160,15 @@ def _description(event: Event, lang: str) -> str:
                 for speaker in event.speakers
             ]
             parts.append("\n".join([gettext("Speakers"), *(f"- {line}" for line in lines)]))
-        if event.streams:
+        if streams:
             locale = Locale.parse(lang)
-            lines = [
-                f"- {_language_name(stream.language, locale)}: {stream.url}"
-                for stream in event.streams
-            ]
+            lines = []
+            for stream in streams:
+                language = _language_name(stream.language, locale)
+                lines.append(f"- {language}: {stream.url}")
+                if stream.replay_url:
+                    recording = gettext("%(language)s, recording", language=language)
+                    lines.append(f"- {recording}: {stream.replay_url}")
             parts.append("\n".join([gettext("Livestreams"), *lines]))
     return "\n\n".join(part for part in parts if part)
 

@@ -1,15 +1,19 @@
-"""Calendar downloads: one event, and the feed of all public events."""
+"""Calendar downloads: one event, and the feed of all public events.
+
+Both answer a conditional GET from the events' version rows alone, and send a file this
+process has already built when nothing changed (see `versions`).
+"""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.http import is_resource_modified
 
+from portal.calendar import versions
 from portal.calendar.ics import event_calendar, feed_calendar
 from portal.events import services
-from portal.events.models import Event
 from portal.i18n import LANGUAGES, best_accepted_language
 from portal.urls import external_url
 
@@ -18,31 +22,40 @@ bp = Blueprint("calendar", __name__)
 
 @bp.get("/events/<slug>.ics")
 def event(slug: str) -> Response:
-    found = services.get_public_event(slug) or abort(404)
+    if not services.is_valid_slug(slug):
+        abort(404)
+    rows = versions.event_version(slug) or abort(404)
     lang = _language()
-    body = event_calendar(
-        found, lang, _event_url(found, lang), current_app.config["MAIL_DEFAULT_SENDER"]
-    )
-    response = _calendar_response(body, found.updated_at)
-    response.headers.set("Content-Disposition", "attachment", filename=f"{found.slug}.ics")
-    return response.make_conditional(request)
+    url = _event_url(slug, lang)
+
+    def build() -> bytes:
+        found = services.get_public_event(slug) or abort(404)
+        return event_calendar(found, lang, url, current_app.config["MAIL_DEFAULT_SENDER"])
+
+    response = _calendar_response(_etag(rows, lang, url), rows, build)
+    response.headers.set("Content-Disposition", "attachment", filename=f"{slug}.ics")
+    return response
 
 
 @bp.get("/calendar.ics")
 def feed() -> Response:
-    upcoming, past = services.list_public_events()
-    events = sorted(upcoming + past, key=lambda item: item.starts_at)
+    rows = versions.feed_version()
     lang = _language()
-    body = feed_calendar(
-        events,
-        lang,
-        lambda item: _event_url(item, lang),
-        current_app.config["MAIL_DEFAULT_SENDER"],
-    )
-    modified = max((item.updated_at for item in events), default=None)
-    response = _calendar_response(body, modified)
+
+    def build() -> bytes:
+        upcoming, past = services.list_public_events()
+        events = sorted(upcoming + past, key=lambda item: item.starts_at)
+        return feed_calendar(
+            events,
+            lang,
+            lambda item: _event_url(item.slug, lang),
+            current_app.config["MAIL_DEFAULT_SENDER"],
+        )
+
+    # Every page address differs only by its slug, which the rows carry.
+    response = _calendar_response(_etag(rows, lang, _event_url("-", lang)), rows, build)
     response.headers.set("Content-Disposition", "inline", filename="calendar.ics")
-    return response.make_conditional(request)
+    return response
 
 
 def _language() -> str:
@@ -51,13 +64,32 @@ def _language() -> str:
     return lang if lang in LANGUAGES else best_accepted_language()
 
 
-def _event_url(event: Event, lang: str) -> str:
-    return external_url("public.event", lang=lang, slug=event.slug)
+def _event_url(slug: str, lang: str) -> str:
+    return external_url("public.event", lang=lang, slug=slug)
 
 
-def _calendar_response(body: bytes, modified: datetime | None) -> Response:
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(hashlib.sha256(body).hexdigest())
+def _etag(rows: object, lang: str, links: str) -> str:
+    return versions.etag(rows, lang, links, current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+def _files() -> versions.FileCache:
+    """The files this process has built for this app, by ETag."""
+    return current_app.extensions.setdefault("portal_calendar_files", versions.FileCache())
+
+
+def _calendar_response(etag: str, rows: list, build: Callable[[], bytes]) -> Response:
+    """304 if the client has this version; else the file, kept or built (and then kept)."""
+    modified = versions.last_modified(rows)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
+        response = Response(status=304)
+    else:
+        files = _files()
+        body = files.get(etag)
+        if body is None:
+            body = build()
+            files.put(etag, body)
+        response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.set_etag(etag)
     response.last_modified = modified
     response.vary.add("Accept-Language")
     return response

@@ -215,5 +215,9 @@ class Stream(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     #: Where to watch it (http or https).
     url: Mapped[str] = mapped_column(Text)
+    #: Where to watch the recording once the event has ended (http or https), if any.
+    replay_url: Mapped[str] = mapped_column(Text, default="")
+    #: Hidden from the public: only registrants reach it, from their own page and mail.
+    registrants_only: Mapped[bool] = mapped_column(default=False)
 
     event: Mapped[Event] = relationship(back_populates="streams")

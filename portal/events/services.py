@@ -462,22 +462,80 @@ def replace_speakers(event: Event, actor: Organizer, speakers: list[Mapping[str,
     )
 
 
-def set_streams(event: Event, actor: Organizer, urls: Mapping[str, str | None]) -> None:
-    """Set the event's streams, one URL per language; languages left out or empty are removed."""
-    unknown = set(urls) - set(STREAM_LANGUAGES)
+#: What an organizer sets for one stream, besides its language.
+STREAM_SETTINGS = ("url", "replay_url", "registrants_only")
+
+
+def set_streams(
+    event: Event, actor: Organizer, streams: Mapping[str, str | Mapping[str, Any] | None]
+) -> None:
+    """Set the event's streams, one per language; languages left out or without a URL are
+    removed.
+
+    :param streams: by language, the stream's URL, or ``{"url", "replay_url",
+        "registrants_only"}`` (a recording to watch once the event has ended, and whether
+        only registered participants may see the stream and its recording).
+    """
+    unknown = set(streams) - set(STREAM_LANGUAGES)
     if unknown:
         raise InvalidField(
             "streams",
             _l("Language codes not accepted here: %(codes)s.", codes=", ".join(sorted(unknown))),
         )
+    errors = ErrorCollector()
+    wanted: dict[str, dict[str, Any]] = {}
+    for lang in STREAM_LANGUAGES:
+        if lang in streams:
+            with errors.check():
+                settings = _clean_stream(lang, streams[lang])
+                if settings is not None:
+                    wanted[lang] = settings
+    errors.raise_if_any()
+
     current = {stream.language: stream for stream in event.streams}
-    wanted = {lang: clean_url(url, f"streams.{lang}") for lang, url in urls.items() if url}
-    streams = []
-    for position, lang in enumerate(lang for lang in STREAM_LANGUAGES if lang in wanted):
+    before = {lang: _stream_settings(stream) for lang, stream in current.items()}
+    new_streams = []
+    for position, lang in enumerate(wanted):
         stream = current.get(lang) or Stream(language=lang)
-        stream.url, stream.position = wanted[lang], position
-        streams.append(stream)
-    before = {lang: stream.url for lang, stream in current.items()}
-    event.streams = streams
+        for name, value in wanted[lang].items():
+            setattr(stream, name, value)
+        stream.position = position
+        new_streams.append(stream)
+    event.streams = new_streams
     if before != wanted:
         audit.record("streams.changed", event=event, actor=actor, before=before, after=wanted)
+
+
+def _clean_stream(lang: str, value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """One language's stream settings, cleaned; None when it has no stream."""
+    field = f"streams.{lang}"
+    settings: Mapping[str, Any] = (
+        {"url": value} if value is None or isinstance(value, str) else value
+    )
+    if not isinstance(settings, Mapping):
+        raise InvalidField(field, _l("Give each stream as an object."))
+    unknown = sorted(set(settings) - set(STREAM_SETTINGS))
+    if unknown:
+        raise InvalidField(f"{field}.{unknown[0]}", _l("Unknown field."))
+    url, replay = settings.get("url"), settings.get("replay_url")
+    if not url:
+        if replay:
+            raise InvalidField(field, _l("Give the stream's address too."))
+        return None
+    errors = ErrorCollector()
+    cleaned: dict[str, Any] = {"replay_url": "", "registrants_only": False}
+    with errors.check():
+        cleaned["url"] = clean_url(url, field)
+    if replay:
+        with errors.check():
+            cleaned["replay_url"] = clean_url(replay, f"{field}.replay_url")
+    only = settings.get("registrants_only", False)
+    if not isinstance(only, bool):
+        errors.errors.append(InvalidField(f"{field}.registrants_only", _l("Give true or false.")))
+    cleaned["registrants_only"] = only
+    errors.raise_if_any()
+    return {name: cleaned[name] for name in STREAM_SETTINGS}
+
+
+def _stream_settings(stream: Stream) -> dict[str, Any]:
+    return {name: getattr(stream, name) for name in STREAM_SETTINGS}

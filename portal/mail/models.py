@@ -33,7 +33,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
-    #: ``[{"filename": …, "content_type": "text/calendar; method=REQUEST", "content": "…"}]``
+    #: ``[{"filename": …, "content_type": "text/calendar; method=REQUEST", "content": "…"}]``;
+    #: content other than text is base64. An entry with ``"inline": true`` and a
+    #: ``"content_id"`` is an image the HTML shows as ``<img src="cid:<content_id>">``.
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: Language the message was written in (en, fr or es).
     language: Mapped[str] = mapped_column(String(8))

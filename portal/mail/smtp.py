@@ -60,8 +60,15 @@ def build_envelope(message: OutboxMessage, sender: str) -> Envelope:
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    # Inline images first: they join the HTML part (multipart/related), which `add_attachment`
+    # then wraps with the rest into multipart/mixed.
+    html_part = email.get_payload()[1]
     for attachment in message.attachments:
-        _attach(email, attachment)
+        if attachment.get("inline"):
+            _attach_inline(html_part, attachment)
+    for attachment in message.attachments:
+        if not attachment.get("inline"):
+            _attach(email, attachment)
     # Only now: setting the content drops every Content-* header set before.
     email["Content-Language"] = message.language
     envelope_sender = email["From"].addresses[0].addr_spec
@@ -111,6 +118,23 @@ def _attach(email: EmailMessage, attachment: Mapping[str, Any]) -> None:
             filename=attachment["filename"],
             params=params,
         )
+
+
+def _attach_inline(html_part: EmailMessage, attachment: Mapping[str, Any]) -> None:
+    """Add an image that the HTML shows as ``<img src="cid:…">`` next to it: an outbox entry
+    ``{filename, content_type, content (base64), inline: true, content_id}``, its
+    `content_id` written without angle brackets, as the HTML refers to it."""
+    maintype, _, subtype = attachment["content_type"].partition("/")
+    if maintype != "image" or not subtype:
+        raise ValueError("an inline part must be an image")
+    html_part.add_related(
+        base64.b64decode(attachment["content"], validate=True),
+        maintype=maintype,
+        subtype=subtype,
+        cid=f"<{attachment['content_id']}>",
+        disposition="inline",
+        filename=attachment["filename"],
+    )
 
 
 class Transport(Protocol):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.events import services as event_services
 from portal.events.models import Event
-from portal.extensions import login_manager
+from portal.extensions import db, login_manager
 from portal.i18n import _, _l
 from portal.organizers.models import Organizer
 from portal.organizers.services import load_session_organizer
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+#: A row that belongs to one event (it has ``event_id``).
+Item = TypeVar("Item")
 
 #: Endpoints that need no signed-in organizer.
 PUBLIC_ENDPOINTS = frozenset({"manage.login"})
@@ -57,6 +62,18 @@ def load_managed_event(slug: str) -> Event:
     return event
 
 
+def find_event_item(model: type[Item], event: Event, item_id: int | None) -> Item | None:
+    """The speaker, question or registration `item_id` if it belongs to `event`, else None."""
+    item = db.session.get(model, item_id) if item_id else None
+    return item if item is not None and item.event_id == event.id else None
+
+
+def load_event_item(model: type[Item], event: Event, item_id: int) -> Item:
+    """The speaker, question or registration `item_id` of `event`; 404 otherwise (also when
+    it belongs to another event, so that ids cannot be probed across events)."""
+    return find_event_item(model, event, item_id) or abort(404)
+
+
 def require_admin() -> None:
     if not current_organizer().is_admin:
         abort(403)
@@ -71,4 +88,10 @@ def flash_saved(message: str | None = None) -> None:
     flash(message or _("Your changes have been saved."), "success")
 
 
-from portal.manage import account, events, organizers, registrations  # noqa: E402,F401  (routes)
+from portal.manage import (  # noqa: E402,F401  (routes)
+    account,
+    checkin,
+    events,
+    organizers,
+    registrations,
+)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 
 from portal import audit, media
 from portal.events import services
-from portal.events.models import Event, Speaker
+from portal.events.models import Speaker
 from portal.events.services import SCHEDULE_FIELDS
 from portal.extensions import db
 from portal.forms import show_errors
@@ -15,6 +15,7 @@ from portal.manage import (
     bp,
     current_organizer,
     flash_saved,
+    load_event_item,
     load_managed_event,
 )
 from portal.manage.forms import (
@@ -127,13 +128,6 @@ def cancel_event(slug: str):
 # --- Speakers -------------------------------------------------------------------------------
 
 
-def _load_speaker(event: Event, speaker_id: int) -> Speaker:
-    speaker = db.session.get(Speaker, speaker_id)
-    if speaker is None or speaker.event_id != event.id:
-        abort(404)
-    return speaker
-
-
 def _store_photo(form: SpeakerForm) -> str | None:
     """Save an uploaded photo, or attach its problem to the form and return None."""
     if not form.photo.data:
@@ -170,7 +164,7 @@ def speakers(slug: str):
 @bp.route("/events/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
 def edit_speaker(slug: str, speaker_id: int):
     found = load_managed_event(slug)
-    speaker = _load_speaker(found, speaker_id)
+    speaker = load_event_item(Speaker, found, speaker_id)
     form = SpeakerForm(data=SpeakerForm.data_from(speaker))
     if form.validate_on_submit():
         photo = _store_photo(form)
@@ -195,7 +189,7 @@ def edit_speaker(slug: str, speaker_id: int):
 @bp.post("/events/<slug>/speakers/<int:speaker_id>/move")
 def move_speaker(slug: str, speaker_id: int):
     found = load_managed_event(slug)
-    speaker = _load_speaker(found, speaker_id)
+    speaker = load_event_item(Speaker, found, speaker_id)
     form = MoveForm()
     if form.validate_on_submit():
         services.move_speaker(speaker, current_organizer(), form.offset)
@@ -206,7 +200,7 @@ def move_speaker(slug: str, speaker_id: int):
 @bp.post("/events/<slug>/speakers/<int:speaker_id>/delete")
 def delete_speaker(slug: str, speaker_id: int):
     found = load_managed_event(slug)
-    speaker = _load_speaker(found, speaker_id)
+    speaker = load_event_item(Speaker, found, speaker_id)
     if ConfirmForm().validate_on_submit():
         photo = speaker.photo
         services.remove_speaker(speaker, current_organizer())
@@ -222,10 +216,10 @@ def delete_speaker(slug: str, speaker_id: int):
 @bp.route("/events/<slug>/streams", methods=["GET", "POST"])
 def streams(slug: str):
     found = load_managed_event(slug)
-    form = StreamsForm(data={f"streams_{stream.language}": stream.url for stream in found.streams})
+    form = StreamsForm(data=StreamsForm.data_from(found))
     if form.validate_on_submit():
         try:
-            services.set_streams(found, current_organizer(), form.urls())
+            services.set_streams(found, current_organizer(), form.settings())
         except InvalidField as error:
             db.session.rollback()
             show_errors(form, error)
@@ -233,7 +227,9 @@ def streams(slug: str):
             db.session.commit()
             flash_saved()
             return redirect(url_for("manage.event", slug=found.slug))
-    return render_template("manage/streams.html", event=found, form=form)
+    return render_template(
+        "manage/streams.html", event=found, form=form, languages=services.STREAM_LANGUAGES
+    )
 
 
 @bp.route("/events/<slug>/organizers", methods=["GET", "POST"])

@@ -199,10 +199,29 @@ class SpeakerForm(FlaskForm):
 
 
 class StreamsForm(FlaskForm):
-    """One URL per broadcast language (fields streams_en, streams_es, …)."""
+    """Per broadcast language: the stream's URL, its recording's URL, and whether only
+    registered participants see them (fields streams_en, streams_en_replay_url,
+    streams_en_registrants_only, …)."""
 
-    def urls(self) -> dict[str, str]:
-        return {lang: (self[f"streams_{lang}"].data or "").strip() for lang in STREAM_LANGUAGES}
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """The form's data as `set_streams` takes it."""
+        return {
+            lang: {
+                "url": (self[f"streams_{lang}"].data or "").strip(),
+                "replay_url": (self[f"streams_{lang}_replay_url"].data or "").strip(),
+                "registrants_only": bool(self[f"streams_{lang}_registrants_only"].data),
+            }
+            for lang in STREAM_LANGUAGES
+        }
+
+    @classmethod
+    def data_from(cls, event: Event) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for stream in event.streams:
+            data[f"streams_{stream.language}"] = stream.url
+            data[f"streams_{stream.language}_replay_url"] = stream.replay_url
+            data[f"streams_{stream.language}_registrants_only"] = stream.registrants_only
+        return data
 
 
 class ConfirmForm(FlaskForm):
@@ -269,3 +288,19 @@ _per_language(
     lambda lang: URLField(language_name(lang), validators=[Optional(), Length(max=2000)]),
     STREAM_LANGUAGES,
 )
+for _lang in STREAM_LANGUAGES:
+    setattr(
+        StreamsForm,
+        f"streams_{_lang}_replay_url",
+        URLField(
+            _l("Recording in %(language)s", language=language_name(_lang)),
+            validators=[Optional(), Length(max=2000)],
+            description=_l("Optional. Offered on the live page once the event has ended."),
+        ),
+    )
+    setattr(
+        StreamsForm,
+        f"streams_{_lang}_registrants_only",
+        BooleanField(_l("For registered participants only")),
+    )
+del _lang

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField, SearchField, SelectField, StringField, TextAreaField
@@ -20,10 +20,12 @@ from wtforms.validators import Length
 
 from portal import audit
 from portal.events.models import Event
+from portal.exports.registrations import parse_statuses, registration_table
+from portal.exports.responses import export_response
 from portal.extensions import db
 from portal.forms import show_errors
 from portal.i18n import LANGUAGES, _, _l, current_language, language_name
-from portal.manage import bp, current_organizer, flash_saved, load_managed_event
+from portal.manage import bp, current_organizer, flash_saved, load_event_item, load_managed_event
 from portal.manage.forms import ConfirmForm, MoveForm
 from portal.registration import questions as question_services
 from portal.registration import services
@@ -193,6 +195,28 @@ def registrations(slug: str):
     )
 
 
+@bp.get("/events/<slug>/registrations.csv")
+def export_registrations_csv(slug: str):
+    return _export(slug, "csv")
+
+
+@bp.get("/events/<slug>/registrations.xlsx")
+def export_registrations_xlsx(slug: str):
+    return _export(slug, "xlsx")
+
+
+def _export(slug: str, kind: str) -> Response:
+    """The attendee list in the organizer's language; ``?status=`` keeps only some statuses
+    (repeated, or separated by commas)."""
+    event = load_managed_event(slug)
+    try:
+        statuses = parse_statuses(request.args.getlist("status"))
+    except InvalidField as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("manage.registrations", slug=event.slug))
+    return export_response(registration_table(event, statuses, current_language()), kind)
+
+
 def _list_args(args: Mapping[str, str]) -> dict[str, str]:
     """The list's search, filters and page from `args`, to come back to the same view."""
     return {name: args[name][:SEARCH_MAX_LENGTH] for name in LIST_ARGS if args.get(name)}
@@ -200,13 +224,6 @@ def _list_args(args: Mapping[str, str]) -> dict[str, str]:
 
 def _back_to_list(event: Event) -> Response:
     return redirect(url_for("manage.registrations", slug=event.slug, **_list_args(request.args)))
-
-
-def _load_registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
 
 
 # --- Decisions -------------------------------------------------------------------------------
@@ -245,7 +262,7 @@ def _flash_unchanged(registration: Registration) -> None:
 @bp.post("/events/<slug>/registrations/<int:registration_id>/approve")
 def approve_registration(slug: str, registration_id: int):
     event = load_managed_event(slug)
-    registration = _load_registration(event, registration_id)
+    registration = load_event_item(Registration, event, registration_id)
     if not ConfirmForm().validate_on_submit():
         return _back_to_list(event)
     name = registration.full_name
@@ -270,7 +287,7 @@ def approve_registration(slug: str, registration_id: int):
 def confirm_registration(slug: str, registration_id: int):
     """Give someone on the waiting list a seat, out of turn, if one is free."""
     event = load_managed_event(slug)
-    registration = _load_registration(event, registration_id)
+    registration = load_event_item(Registration, event, registration_id)
     if not ConfirmForm().validate_on_submit():
         return _back_to_list(event)
     name = registration.full_name
@@ -304,7 +321,7 @@ def confirm_registration(slug: str, registration_id: int):
 @bp.route("/events/<slug>/registrations/<int:registration_id>/decline", methods=["GET", "POST"])
 def decline_registration(slug: str, registration_id: int):
     event = load_managed_event(slug)
-    registration = _load_registration(event, registration_id)
+    registration = load_event_item(Registration, event, registration_id)
     if registration.state not in ACTIVE_STATES:
         _flash_unchanged(registration)
         return _back_to_list(event)
@@ -346,7 +363,7 @@ def decline_registration(slug: str, registration_id: int):
 @bp.route("/events/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
 def cancel_registration(slug: str, registration_id: int):
     event = load_managed_event(slug)
-    registration = _load_registration(event, registration_id)
+    registration = load_event_item(Registration, event, registration_id)
     if registration.state not in ACTIVE_STATES:
         _flash_unchanged(registration)
         return _back_to_list(event)
@@ -377,13 +394,6 @@ def cancel_registration(slug: str, registration_id: int):
 # --- Questions -------------------------------------------------------------------------------
 
 
-def _load_question(event: Event, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.event_id != event.id:
-        abort(404)
-    return question
-
-
 @bp.route("/events/<slug>/questions", methods=["GET", "POST"])
 def questions(slug: str):
     event = load_managed_event(slug)
@@ -410,7 +420,7 @@ def questions(slug: str):
 @bp.route("/events/<slug>/questions/<int:question_id>", methods=["GET", "POST"])
 def edit_question(slug: str, question_id: int):
     event = load_managed_event(slug)
-    question = _load_question(event, question_id)
+    question = load_event_item(Question, event, question_id)
     form = QuestionForm(data=QuestionForm.data_from(question))
     if form.validate_on_submit():
         try:
@@ -428,7 +438,7 @@ def edit_question(slug: str, question_id: int):
 @bp.post("/events/<slug>/questions/<int:question_id>/move")
 def move_question(slug: str, question_id: int):
     event = load_managed_event(slug)
-    question = _load_question(event, question_id)
+    question = load_event_item(Question, event, question_id)
     form = MoveForm()
     if form.validate_on_submit():
         question_services.move_question(question, current_organizer(), form.offset)
@@ -439,7 +449,7 @@ def move_question(slug: str, question_id: int):
 @bp.route("/events/<slug>/questions/<int:question_id>/remove", methods=["GET", "POST"])
 def remove_question(slug: str, question_id: int):
     event = load_managed_event(slug)
-    question = _load_question(event, question_id)
+    question = load_event_item(Question, event, question_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         question_services.remove_question(question, current_organizer())

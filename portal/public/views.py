@@ -9,6 +9,7 @@ from portal import streams as live_streams
 from portal.calendar import links
 from portal.events import services
 from portal.i18n import current_language, language_prefixed
+from portal.public.pagecache import cached_for_visitors
 from portal.registration import services as registration_services
 from portal.security import content_security_policy
 from portal.timeutil import now_utc
@@ -23,15 +24,18 @@ def index():
 
 
 @bp.get("/events/<slug>/")
+@cached_for_visitors
 def event(slug: str):
     found = services.get_public_event(slug) or abort(404)
-    streams = sorted(found.streams, key=lambda stream: stream.language != current_language())
     lang = current_language()
+    public = live_streams.public_streams(found.streams)
+    streams = sorted(public, key=lambda stream: stream.language != lang)
     page_url = url_for("public.event", slug=found.slug, _external=True)
     return render_template(
         "events/event.html",
         event=found,
         streams=streams,
+        private_streams=live_streams.ordered_streams(live_streams.private_streams(found.streams)),
         availability=registration_services.availability(found),
         google_link=links.google_calendar_link(found, lang, page_url),
         outlook_link=links.outlook_calendar_link(found, lang, page_url),
@@ -40,26 +44,38 @@ def event(slug: str):
 
 
 @bp.get("/events/<slug>/live")
+@cached_for_visitors
 def live(slug: str):
-    found = services.get_public_event(slug) or abort(404)
+    # Only the streams are shown: the speakers and programme stay unloaded.
+    found = services.get_public_event(slug, with_details=False) or abort(404)
     lang = current_language()
-    streams = live_streams.ordered_streams(found.streams)
+    everything = live_streams.ordered_streams(found.streams)
+    streams = live_streams.public_streams(everything)
     chosen = live_streams.choose_stream(streams, request.args.get("stream"), lang)
     status = live_streams.broadcast_status(
         found.starts_at, found.ends_at, now_utc(), cancelled=found.is_cancelled
     )
+    ended = status is live_streams.BroadcastStatus.ENDED
+    private = live_streams.private_streams(everything)
+    # Once the event is over, the recording takes the live stream's place where there is one.
+    shown = chosen and (chosen.replay_url if ended and chosen.replay_url else chosen.url)
     response = make_response(
         render_template(
             "events/live.html",
             event=found,
             streams=streams,
+            private_streams=private,
+            replays=[stream for stream in streams if stream.replay_url] if ended else [],
             chosen=chosen,
             chosen_language=chosen and Locale.parse(chosen.language).get_display_name(lang),
-            player=chosen and live_streams.player_for(chosen.url),
+            shown_url=shown,
+            player=shown and live_streams.player_for(shown),
             status=status,
+            # Counting seats costs a query: only for the invitation to register.
+            availability=private and registration_services.availability(found),
         )
     )
-    media = live_streams.hls_origins(stream.url for stream in streams)
+    media = live_streams.hls_origins([*(stream.url for stream in streams), *filter(None, [shown])])
     response.headers["Content-Security-Policy"] = content_security_policy(
         {
             "frame-src": live_streams.FRAME_ORIGINS,

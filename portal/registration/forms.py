@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.events.models import Event
+from portal.forms import CachedOptionsSelect
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
 from portal.registration.countries import country_choices
 from portal.registration.models import ParticipantCategory, Question, QuestionKind
@@ -42,12 +43,15 @@ class DetailsForm(FlaskForm):
     function = StringField(
         _l("Function or title"), render_kw={"autocomplete": "organization-title"}
     )
-    country = SelectField(_l("Country"), validate_choice=False)
-    category = SelectField(_l("Participant category"), validate_choice=False)
+    country = SelectField(_l("Country"), validate_choice=False, widget=CachedOptionsSelect())
+    category = SelectField(
+        _l("Participant category"), validate_choice=False, widget=CachedOptionsSelect()
+    )
     attendance = RadioField(_l("How will you attend?"), validate_choice=False)
     language = SelectField(
         _l("Language for emails about your registration"),
         validate_choice=False,
+        widget=CachedOptionsSelect(),
         description=_l("Emails about your registration will be written in this language."),
     )
     accessibility_needs = TextAreaField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.events.models import Event, enum_column
 from portal.extensions import db
 from portal.i18n import _l
+from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
 from portal.types import LocalizedText, UTCDateTime
 
@@ -87,6 +89,11 @@ _CATEGORY_TITLES = {
 }
 
 
+def new_checkin_code() -> str:
+    """An opaque code for the door: random, short enough to type by hand if a camera fails."""
+    return secrets.token_hex(8).upper()
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -124,10 +131,19 @@ class Registration(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     #: When the person took their place in the queue for a seat: the waiting list's order.
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: What the QR code on the confirmation holds. Kept in clear, unlike the personal
+    #: token, because it is shown again on the registrant's page; it grants nothing by
+    #: itself (only a signed-in organizer can check someone in with it).
+    checkin_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_checkin_code)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     event: Mapped[Event] = relationship()
+    checked_in_by: Mapped[Organizer | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.state.value}>"

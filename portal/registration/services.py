@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 
 from portal.calendar.ics import invitation
+from portal.checkin.mail import mail_code
 from portal.events.models import Event, EventFormat
 from portal.events.services import RegistrationWindow, registration_window
 from portal.extensions import db
@@ -547,11 +548,16 @@ def _notify(
                 "content": content.decode(),
             }
         )
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "localhost"
+    checkin = mail_code(registration, template, domain)
+    if checkin:
+        attachments.append(checkin.attachment)
     queue_mail(
         registration.email,
         template,
         lang,
         attachments=attachments,
+        checkin=checkin,
         registration=registration,
         event=event,
         event_title=localize(event.title, lang),

@@ -111,7 +111,8 @@ def manage(token: str):
 
 @bp.get("/registrations/<token>/invite.ics")
 def invite(token: str):
-    """The registrant's own calendar entry: the event with its stable UID, in their language."""
+    """The registrant's own calendar entry: the event with its stable UID, in their language,
+    with the registrants-only streams while their seat is confirmed (as in their invitation)."""
     registration = services.find_by_token(token) or abort(404)
     event = registration.event
     body = event_calendar(
@@ -119,9 +120,11 @@ def invite(token: str):
         g.lang,
         url_for("public.event", slug=event.slug, _external=True),
         current_app.config["MAIL_DEFAULT_SENDER"],
+        private=registration.state is RegistrationState.CONFIRMED,
     )
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers.set("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
+    response.headers["Cache-Control"] = "no-store"  # personal: no shared cache may keep it
     return response
 
 

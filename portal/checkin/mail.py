@@ -1,0 +1,48 @@
+"""The check-in code in confirmation emails: a QR code shown inline, and the code as text."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from portal.checkin.qr import format_code, qr_png
+from portal.registration.models import Registration, RegistrationState
+
+#: Messages that tell someone their place is confirmed: each carries the check-in code.
+CONFIRMATION_TEMPLATES = frozenset({"registration_confirmed", "registration_promoted"})
+
+
+@dataclass(frozen=True)
+class MailCode:
+    """What the templates show (`code`, and the image as ``cid:<content_id>``) and the
+    outbox's inline part that holds the image."""
+
+    code: str
+    content_id: str
+    #: Width and height of the image, in pixels.
+    size: int
+    attachment: dict[str, Any]
+
+
+def mail_code(registration: Registration, template: str, domain: str) -> MailCode | None:
+    """The check-in code for a confirmation message; None for any other message."""
+    if template not in CONFIRMATION_TEMPLATES:
+        return None
+    if registration.state is not RegistrationState.CONFIRMED:
+        return None
+    content_id = f"checkin-{uuid.uuid4().hex}@{domain}"
+    image, size = qr_png(registration.checkin_code)
+    return MailCode(
+        code=format_code(registration.checkin_code),
+        content_id=content_id,
+        size=size,
+        attachment={
+            "filename": "check-in.png",
+            "content_type": "image/png",
+            "content": base64.b64encode(image).decode(),
+            "inline": True,
+            "content_id": content_id,
+        },
+    )
