@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.resources import resource_dir
+from portal.sessions import CookieSessionInterface
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from portal import config
 
     config.configure(app, test_config)
+    app.session_interface = CookieSessionInterface()
     if proxies := int(app.config["TRUSTED_PROXIES"]):
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies

@@ -20,7 +20,6 @@ def configure(app: Flask, test_config: dict | None) -> None:
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'portal.sqlite3'}",
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         BABEL_DEFAULT_LOCALE="en",
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         SESSION_COOKIE_HTTPONLY=True,
@@ -53,6 +52,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("PORTAL")
     if test_config:
         app.config.from_mapping(test_config)
+    # A server's connections can drop while pooled (a restart, an idle timeout): test each one
+    # as it is taken. A SQLite file's cannot, and the test would cost a query per request.
+    server_database = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_database})
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if not app.config.get("SECRET_KEY"):

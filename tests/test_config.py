@@ -28,3 +28,14 @@ def test_environment_overrides_with_portal_prefix(tmp_path, monkeypatch):
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert app.config["MAIL_PORT"] == 2525
     assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_pooled_connections_are_tested_only_for_a_database_server(tmp_path):
+    def pre_ping(url: str) -> bool:
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"}, str(tmp_path / "instance")
+        )
+        return app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]
+
+    assert pre_ping("postgresql+psycopg://portal@db.internal/portal") is True
+    assert pre_ping(f"sqlite:///{tmp_path / 'portal.sqlite3'}") is False

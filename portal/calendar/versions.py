@@ -8,13 +8,20 @@ streams is added, changed or removed (`_touch_events`, on every flush). Then:
 - the ETag is a hash of the version, the same on every process and host, so a conditional GET
   is answered 304 after one small query, before anything is loaded or built;
 - each process keeps the last files it built by ETag (`FileCache`), so an unchanged file is
-  sent again without loading the events or running the iCalendar builder.
+  sent again without loading the events or running the iCalendar builder;
+- each process trusts a version it has read for `VERSION_TTL_SECONDS` (`recent_rows`), so
+  that calendar clients polling and readers arriving in a rush cost no query at all. The
+  process's own commits forget them at once; changes made by other processes and servers
+  reach its readers within that time.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
+import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import datetime, timedelta
@@ -22,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, inspect, or_, select, type_coerce
 from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -46,29 +54,99 @@ _EVENT_VERSION = select(*_VERSION_COLUMNS).where(Event.slug == bindparam("slug")
 _FEED_VERSION = select(*_VERSION_COLUMNS).where(_PUBLIC).order_by(Event.id)
 
 
-def event_version(slug: str) -> list[tuple[Any, ...]]:
+def event_version(slug: str) -> tuple[tuple[Any, ...], ...]:
     """The version row of the public event at `slug` (none if there is no such event).
 
     Read it before loading the event: what is loaded afterwards is as new or newer, so a file
     kept under this version is never older than the version says. It is read on a connection
     of its own, outside the request's session: a 304 then opens no ORM transaction at all.
     """
-    with db.engine.connect() as connection:
-        return connection.execute(_EVENT_VERSION, {"slug": slug}).all()
+    return recent_rows(_EVENT_VERSION, {"slug": slug})
 
 
-def feed_version() -> list[tuple[Any, ...]]:
+def feed_version() -> tuple[tuple[Any, ...], ...]:
     """The version rows of every public event."""
-    with db.engine.connect() as connection:
-        return connection.execute(_FEED_VERSION).all()
+    return recent_rows(_FEED_VERSION)
 
 
-def etag(*parts: Any) -> str:
+#: How long a process answers from version rows it has read without asking again: a change
+#: made elsewhere shows within a second, and a rush of readers costs one query a second.
+VERSION_TTL_SECONDS = 1.0
+
+
+def recent_rows(
+    statement: Any, parameters: dict[str, Any] | None = None
+) -> tuple[tuple[Any, ...], ...]:
+    """The rows of a small version query, read at most `VERSION_TTL_SECONDS` ago.
+
+    They are read on a connection of their own, outside the request's session (a 304 then
+    opens no ORM transaction at all), and kept as plain tuples, which hash and compare fast
+    (`etag` and `last_modified` remember what they made of them).
+    """
+    engine = db.engine
+    reads = _recent_reads.get(engine)
+    if reads is None:
+        reads = _recent_reads.setdefault(engine, _RecentReads())
+    key = (statement, tuple(sorted((parameters or {}).items())))
+
+    def read() -> tuple[tuple[Any, ...], ...]:
+        with engine.connect() as connection:
+            return tuple(tuple(row) for row in connection.execute(statement, parameters).all())
+
+    return reads.get(key, read)
+
+
+class _RecentReads:
+    """Rows read lately, by query; forgotten on every commit made through the same engine."""
+
+    def __init__(self) -> None:
+        self._rows: dict[Hashable, tuple[float, tuple[tuple[Any, ...], ...]]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, read: Any) -> tuple[tuple[Any, ...], ...]:
+        kept = self._rows.get(key)
+        if kept is not None and time.monotonic() - kept[0] < VERSION_TTL_SECONDS:
+            return kept[1]
+        generation = self._generation
+        read_at = time.monotonic()
+        rows = read()
+        with self._lock:
+            # A commit while reading may have made these rows old already: keep them only
+            # if none came in between.
+            if generation == self._generation:
+                if len(self._rows) > _MOST_RECENT_READS:
+                    self._rows.clear()
+                self._rows[key] = (read_at, rows)
+        return rows
+
+    def forget(self) -> None:
+        with self._lock:
+            self._rows.clear()
+            self._generation += 1
+
+
+#: Distinct queries (an event's slug each) kept at most; past that, all start over.
+_MOST_RECENT_READS = 1024
+_recent_reads: weakref.WeakKeyDictionary[Engine, _RecentReads] = weakref.WeakKeyDictionary()
+
+
+@sqlalchemy_event.listens_for(Engine, "commit")
+def _forget_recent_reads(connection: Connection) -> None:
+    """This process's own changes show on its next answer."""
+    reads = _recent_reads.get(connection.engine)
+    if reads is not None:
+        reads.forget()
+
+
+@functools.lru_cache(maxsize=256)
+def etag(*parts: Hashable) -> str:
     """A strong ETag for the file built from these parts (version rows, language, links…)."""
     return hashlib.sha256(repr((BUILD, parts)).encode()).hexdigest()
 
 
-def last_modified(rows: list[tuple[Any, ...]]) -> datetime | None:
+@functools.lru_cache(maxsize=256)
+def last_modified(rows: tuple[tuple[Any, ...], ...]) -> datetime | None:
     """The latest `updated_at` of the version rows, as an aware UTC instant."""
     if not rows:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
-from werkzeug.http import is_resource_modified
+from werkzeug.http import http_date, is_resource_modified, quote_etag
 
 from portal.calendar import versions
 from portal.calendar.ics import event_calendar, feed_calendar
@@ -26,13 +26,13 @@ def event(slug: str) -> Response:
         abort(404)
     rows = versions.event_version(slug) or abort(404)
     lang = _language()
-    url = _event_url(slug, lang)
 
     def build() -> bytes:
         found = services.get_public_event(slug) or abort(404)
+        url = _event_url(slug, lang)
         return event_calendar(found, lang, url, current_app.config["MAIL_DEFAULT_SENDER"])
 
-    response = _calendar_response(_etag(rows, lang, url), rows, build)
+    response = _calendar_response(_etag(rows, lang), rows, build)
     response.headers.set("Content-Disposition", "attachment", filename=f"{slug}.ics")
     return response
 
@@ -52,8 +52,7 @@ def feed() -> Response:
             current_app.config["MAIL_DEFAULT_SENDER"],
         )
 
-    # Every page address differs only by its slug, which the rows carry.
-    response = _calendar_response(_etag(rows, lang, _event_url("-", lang)), rows, build)
+    response = _calendar_response(_etag(rows, lang), rows, build)
     response.headers.set("Content-Disposition", "inline", filename="calendar.ics")
     return response
 
@@ -68,8 +67,11 @@ def _event_url(slug: str, lang: str) -> str:
     return external_url("public.event", lang=lang, slug=slug)
 
 
-def _etag(rows: object, lang: str, links: str) -> str:
-    return versions.etag(rows, lang, links, current_app.config["MAIL_DEFAULT_SENDER"])
+def _etag(rows: tuple[tuple, ...], lang: str) -> str:
+    # The files' links to event pages are made of the site's address, the language and the
+    # slugs (which the rows carry).
+    site = (request.scheme, request.host, request.script_root)
+    return versions.etag(rows, lang, site, current_app.config["MAIL_DEFAULT_SENDER"])
 
 
 def _files() -> versions.FileCache:
@@ -77,19 +79,17 @@ def _files() -> versions.FileCache:
     return current_app.extensions.setdefault("portal_calendar_files", versions.FileCache())
 
 
-def _calendar_response(etag: str, rows: list, build: Callable[[], bytes]) -> Response:
+def _calendar_response(etag: str, rows: tuple[tuple, ...], build: Callable[[], bytes]) -> Response:
     """304 if the client has this version; else the file, kept or built (and then kept)."""
     modified = versions.last_modified(rows)
+    headers = {"ETag": quote_etag(etag), "Vary": "Accept-Language"}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
     if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
-        response = Response(status=304)
-    else:
-        files = _files()
-        body = files.get(etag)
-        if body is None:
-            body = build()
-            files.put(etag, body)
-        response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(etag)
-    response.last_modified = modified
-    response.vary.add("Accept-Language")
-    return response
+        return Response(status=304, headers=headers)
+    files = _files()
+    body = files.get(etag)
+    if body is None:
+        body = build()
+        files.put(etag, body)
+    return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")

@@ -26,10 +26,9 @@ from typing import Any
 from flask import Response, current_app, make_response, request, session
 from sqlalchemy import bindparam, or_, select
 
-from portal.calendar.versions import FileCache
+from portal.calendar.versions import FileCache, recent_rows
 from portal.events.models import Event
 from portal.events.services import PUBLIC_STATUSES, is_valid_slug
-from portal.extensions import db
 from portal.timeutil import now_utc
 
 _PAGE_VERSION = select(
@@ -58,11 +57,11 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
             slug
         ):
             return _varies(make_response(view(slug)))
-        with db.engine.connect() as connection:  # outside the session: see calendar.versions
-            row = connection.execute(_PAGE_VERSION, {"slug": slug}).first()
-        if row is None:
+        rows = recent_rows(_PAGE_VERSION, {"slug": slug})
+        if not rows:
             return _varies(make_response(view(slug)))
-        key = (request.endpoint, request.full_path, request.host_url, tuple(row), _moment(row))
+        row = rows[0]
+        key = (request.endpoint, request.full_path, request.host_url, row, _moment(row))
         pages = current_app.extensions.setdefault("portal_page_cache", FileCache(256))
         kept = pages.get(key)
         if kept is not None:
@@ -76,13 +75,13 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _moment(row: Any) -> tuple[bool, ...]:
+def _moment(row: tuple) -> tuple[bool, ...]:
     """Where now falls among the event's times: all a page shows of the present moment."""
     now: datetime = now_utc()
-    opens, closes = row.registration_opens_at, row.registration_closes_at
+    starts_at, ends_at, opens, closes = row[-4:]  # the last columns of `_PAGE_VERSION`
     return (
-        now < row.starts_at,
-        now < row.ends_at,
+        now < starts_at,
+        now < ends_at,
         opens is None or now >= opens,
         closes is None or now < closes,
     )
