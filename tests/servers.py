@@ -1,4 +1,5 @@
-"""Real app servers for tests that need separate processes: gunicorn on a free loopback port."""
+"""Real app servers: gunicorn on a free loopback port for tests that need separate processes,
+and what the in-thread development server needs for browser tests."""
 
 from __future__ import annotations
 
@@ -16,6 +17,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_ADDRESS = ("127.0.0.1", 6379)
+
+
+def read_whole(app):
+    """The app with each answer read whole, and closed, before the server sends it.
+
+    When a browser hangs up in the middle of an answer (a page left while its favicon was
+    coming), Werkzeug's development server can fail in its clean-up before it closes the
+    answer, and the open file's ResourceWarning then fails whichever test runs. gunicorn,
+    which serves the portal, does not."""
+
+    def wrapper(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wrapper
 
 
 def free_port() -> int:

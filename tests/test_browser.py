@@ -26,11 +26,13 @@ if not shutil.which(CHROMIUM):
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tests.servers import read_whole  # noqa: E402
+
 
 @pytest.fixture
 def live_server(app, runner, frozen_now) -> Iterator[str]:
     runner.invoke(args=["seed-demo"])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -16,6 +16,7 @@ from portal.events.models import EventStatus
 from portal.security import CONTENT_SECURITY_POLICY
 from portal.streams import BroadcastStatus, Player, PlayerKind, broadcast_status, player_for
 from tests.factories import create_event
+from tests.servers import read_whole
 
 NOCOOKIE = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
 KALTURA = (
@@ -300,7 +301,7 @@ def live_page(app, frozen_now):
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     with sync_playwright() as playwright:
