@@ -62,7 +62,13 @@ _SECURITY_HEADER_KEYS = tuple(name.lower() for name, _ in _SECURITY_HEADERS)
 
 def _add_security_headers(response: Response) -> Response:
     """Each header of `_SECURITY_HEADERS` that the view has not set itself (this runs on
-    every response: one pass over the headers rather than one per header)."""
+    every response: one pass over the headers rather than one per header).
+
+    A 304 goes without them: the client keeps the headers of the answer it already has and
+    updates only those the 304 carries (RFC 9111, 4.3.4), and calendar clients polling a
+    feed get these answers by the thousand."""
+    if response.status_code == 304:
+        return response
     present = {name.lower() for name, _ in response.headers}
     response.headers.extend(
         header

@@ -394,3 +394,19 @@ def test_registrations_leave_the_files_as_they_are(client):
     )
     assert not_modified.status_code == 304
     assert not_modified.headers["ETag"] == before[0] and not not_modified.data
+
+
+def test_not_modified_carries_the_validators_and_leaves_the_rest_to_the_kept_answer(client):
+    event = create_event()
+    url = f"/events/{event.slug}.ics?lang=en"
+    first = client.get(url)
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in first.headers
+
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 304
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Vary"] == first.headers["Vary"]
+    assert "Content-Security-Policy" not in again.headers
+    assert again.data == b""
