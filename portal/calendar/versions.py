@@ -17,7 +17,6 @@ streams is added, changed or removed (`_touch_events`, on every flush). Then:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 import time
@@ -80,8 +79,7 @@ def recent_rows(
     """The rows of a small version query, read at most `VERSION_TTL_SECONDS` ago.
 
     They are read on a connection of their own, outside the request's session (a 304 then
-    opens no ORM transaction at all), and kept as plain tuples, which hash and compare fast
-    (`etag` and `last_modified` remember what they made of them).
+    opens no ORM transaction at all), and kept as plain tuples, which hash and compare fast.
     """
     engine = db.engine
     reads = _recent_reads.get(engine)
@@ -139,13 +137,11 @@ def _forget_recent_reads(connection: Connection) -> None:
         reads.forget()
 
 
-@functools.lru_cache(maxsize=256)
 def etag(*parts: Hashable) -> str:
     """A strong ETag for the file built from these parts (version rows, language, links…)."""
     return hashlib.sha256(repr((BUILD, parts)).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=256)
 def last_modified(rows: tuple[tuple[Any, ...], ...]) -> datetime | None:
     """The latest `updated_at` of the version rows, as an aware UTC instant."""
     if not rows:

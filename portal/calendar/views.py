@@ -6,10 +6,12 @@ process has already built when nothing changed (see `versions`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Hashable
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, request
-from werkzeug.http import http_date, is_resource_modified, quote_etag
+from werkzeug.http import dump_options_header, http_date, is_resource_modified, quote_etag
 
 from portal.calendar import versions
 from portal.calendar.ics import event_calendar, feed_calendar
@@ -32,9 +34,7 @@ def event(slug: str) -> Response:
         url = _event_url(slug, lang)
         return event_calendar(found, lang, url, current_app.config["MAIL_DEFAULT_SENDER"])
 
-    response = _calendar_response(_etag(rows, lang), rows, build)
-    response.headers.set("Content-Disposition", "attachment", filename=f"{slug}.ics")
-    return response
+    return _calendar_response(rows, lang, build, ("attachment", f"{slug}.ics"))
 
 
 @bp.get("/calendar.ics")
@@ -52,9 +52,7 @@ def feed() -> Response:
             current_app.config["MAIL_DEFAULT_SENDER"],
         )
 
-    response = _calendar_response(_etag(rows, lang), rows, build)
-    response.headers.set("Content-Disposition", "inline", filename="calendar.ics")
-    return response
+    return _calendar_response(rows, lang, build, ("inline", "calendar.ics"))
 
 
 def _language() -> str:
@@ -67,11 +65,21 @@ def _event_url(slug: str, lang: str) -> str:
     return external_url("public.event", lang=lang, slug=slug)
 
 
-def _etag(rows: tuple[tuple, ...], lang: str) -> str:
+def _validators(rows: tuple[tuple, ...], lang: str) -> tuple[str, datetime | None, str | None]:
+    """The ETag, the Last-Modified instant and its HTTP date of the file these rows make."""
     # The files' links to event pages are made of the site's address, the language and the
     # slugs (which the rows carry).
     site = (request.scheme, request.host, request.script_root)
-    return versions.etag(rows, lang, site, current_app.config["MAIL_DEFAULT_SENDER"])
+    return _validators_of(rows, lang, site, current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@functools.lru_cache(maxsize=256)
+def _validators_of(
+    rows: tuple[tuple, ...], *parts: Hashable
+) -> tuple[str, datetime | None, str | None]:
+    # Calendar clients poll the same few versions again and again.
+    modified = versions.last_modified(rows)
+    return versions.etag(rows, *parts), modified, modified and http_date(modified)
 
 
 def _files() -> versions.FileCache:
@@ -79,17 +87,25 @@ def _files() -> versions.FileCache:
     return current_app.extensions.setdefault("portal_calendar_files", versions.FileCache())
 
 
-def _calendar_response(etag: str, rows: tuple[tuple, ...], build: Callable[[], bytes]) -> Response:
-    """304 if the client has this version; else the file, kept or built (and then kept)."""
-    modified = versions.last_modified(rows)
+def _calendar_response(
+    rows: tuple[tuple, ...], lang: str, build: Callable[[], bytes], disposition: tuple[str, str]
+) -> Response:
+    """304 if the client has this version; else the file, kept or built (and then kept).
+
+    Calendar clients poll with the ETag they have, so that case is checked first."""
+    etag, modified, modified_date = _validators(rows, lang)
     headers = {"ETag": quote_etag(etag), "Vary": "Accept-Language"}
-    if modified is not None:
-        headers["Last-Modified"] = http_date(modified)
-    if not is_resource_modified(request.environ, etag=etag, last_modified=modified):
+    if modified_date:
+        headers["Last-Modified"] = modified_date
+    if request.headers.get("If-None-Match") == headers["ETag"] or not is_resource_modified(
+        request.environ, etag=etag, last_modified=modified
+    ):
         return Response(status=304, headers=headers)
     files = _files()
     body = files.get(etag)
     if body is None:
         body = build()
         files.put(etag, body)
+    kind, filename = disposition
+    headers["Content-Disposition"] = dump_options_header(kind, {"filename": filename})
     return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
