@@ -4,7 +4,7 @@ private addresses), what a confirmed registrant sees (everything), and how organ
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -175,6 +175,28 @@ def test_the_confirmation_invitation_lists_the_private_stream(client, frozen_now
     (attachment,) = [each for each in attachments if not each.get("inline")]  # not the QR code
     assert "method=REQUEST" in attachment["content_type"]
     assert "private.example.org" in attachment["content"].replace("\r\n ", "")
+
+
+def test_the_rescheduled_mail_gives_the_streams_to_confirmed_registrants_only(app, frozen_now):
+    from portal.events.services import reschedule_event
+    from tests.factories import create_organizer
+
+    event = _event(capacity_in_person=1)
+    create_registration(event, email="seated@example.org", language="en")
+    create_registration(event, email="waiting@example.org", language="en")
+    reschedule_event(
+        event, create_organizer(), datetime(2030, 5, 6, 10, 0), datetime(2030, 5, 6, 12, 0)
+    )
+    db.session.commit()
+
+    seated = _messages("seated@example.org")[-1]
+    assert seated.subject.startswith("Change of date or place")
+    assert PRIVATE in seated.text_body and PRIVATE_REPLAY in seated.text_body
+    assert f'href="{PRIVATE}"' in seated.html_body
+    waiting = _messages("waiting@example.org")[-1]
+    assert waiting.subject.startswith("Change of date or place")
+    assert "private.example.org" not in waiting.text_body + waiting.html_body
+    assert "Livestreams" not in waiting.text_body
 
 
 @pytest.mark.parametrize("state", ["waitlisted", "pending", "cancelled", "declined"])
