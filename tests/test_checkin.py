@@ -526,8 +526,16 @@ def test_simultaneous_check_ins_record_one_and_everyone_sees_it(app, migrated_da
     errors: list[BaseException] = []
     lock = threading.Lock()
 
+    # Made here, one after the other: building an app compiles its URL rules with
+    # `ast.parse`, which failed with a SystemError in CI (CPython 3.11.7) when several
+    # threads ran it at once.
+    apps = [
+        create_app(_test_config(migrated_database), str(tmp_path / f"instance-{number}"))
+        for number in range(WORKERS)
+    ]
+
     def organizer_at_the_door(number: int) -> None:
-        own = create_app(_test_config(migrated_database), str(tmp_path / f"instance-{number}"))
+        own = apps[number]
         try:
             with own.app_context():
                 found = db.session.get(Registration, ids[0])
