@@ -36,14 +36,21 @@ import socket
 import sys
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from registration import HOST, ROOT, Server, gunicorn, prepare_portal, scratch_database
+from registration import (
+    HOST,
+    ROOT,
+    Server,
+    Tally,
+    gunicorn,
+    prepare_portal,
+    scratch_database,
+)
 
 from portal.events import services as events
 from portal.extensions import db
@@ -82,26 +89,6 @@ def pages(slug: str) -> list[Page]:
 # --- Load -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    answered: int = 0
-    failures: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
-    client_cpu: float = 0.0
-    app_cpu: float = 0.0
-
-    def add(self, other: Tally) -> None:
-        self.answered += other.answered
-        self.failures += other.failures
-        self.seconds += other.seconds
-        self.client_cpu += other.client_cpu
-        self.app_cpu += other.app_cpu
-
-    @property
-    def rate(self) -> float:
-        return self.answered / self.seconds if self.seconds else 0.0
-
-
 def exchange(port: int, path: str, headers: bytes = b"") -> tuple[int, bytes, bytes]:
     """One GET on a new connection, read to the end: status, head and body."""
     request = b"GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n%s\r\n" % (
@@ -130,7 +117,7 @@ def client(port: int, path: str, headers: bytes, status: int, deadline: float) -
             tally.failures[type(error).__name__] += 1
             continue
         if answered == status:
-            tally.answered += 1
+            tally.accepted += 1
         else:
             tally.failures[f"status {answered}"] += 1
     return tally
@@ -268,8 +255,8 @@ def bench(kind: str, options: argparse.Namespace, folder: Path) -> Result:
 
 def describe(name: str, tally: Tally) -> str:
     return (
-        f"  {name:<15}{tally.rate:8.1f} requests/s  ({tally.answered} in {tally.seconds:.1f} s;"
-        f" app CPU {1000 * tally.app_cpu / max(tally.answered, 1):.2f} ms/request,"
+        f"  {name:<15}{tally.rate:8.1f} requests/s  ({tally.accepted} in {tally.seconds:.1f} s;"
+        f" app CPU {1000 * tally.app_cpu / max(tally.accepted, 1):.2f} ms/request,"
         f" client CPU {100 * tally.client_cpu / tally.seconds:.0f}% of a core)"
     )
 

@@ -89,9 +89,10 @@ Tickets = Callable[[], int | None]
 
 @dataclass
 class Tally:
-    """What one load (or one client of it) saw."""
+    """What one load (or one client of it) saw; `bench/pages.py` counts its pages with it too."""
 
-    #: Registrations complete: GET answered 200 with a token, POST answered 302.
+    #: Exchanges that went as expected. Here, registrations complete: GET answered 200 with a
+    #: token, POST answered 302; for pages.py, answers with the expected status.
     accepted: int = 0
     #: Everything else, by kind: "POST 409", "GET 500", "ConnectionResetError"…
     failures: Counter[str] = field(default_factory=Counter)
