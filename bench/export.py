@@ -50,11 +50,11 @@ from flask import Flask
 from registration import HOST, ROOT, free_port, prepare_portal, scratch_database
 from sqlalchemy import insert
 
+from portal.events import questions
 from portal.events import services as events
 from portal.exports.registrations import registration_rows_query
 from portal.extensions import db
 from portal.organizers.services import create_api_token, create_organizer
-from portal.registration import questions
 from portal.registration.models import Registration
 
 SLUG = "export-bench"

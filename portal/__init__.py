@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from portal.resources import resource_dir
-from portal.sessions import CookieSessionInterface
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
-    """Build the application; `test_config` overrides defaults and the environment."""
+    """Build the application; `test_config` overrides defaults and the environment.
+
+    Everything the app is made of is attached here, in this order: configuration, the
+    database and its listeners, languages, the web layer's hooks, the blueprints, the CLI.
+    """
+    from portal import config, database, models  # noqa: F401  (every table known to SQLAlchemy)
+    from portal.resources import resource_dir
+
     app = Flask(
         __name__,
         template_folder=str(resource_dir("templates")),
         instance_path=instance_path,
         instance_relative_config=True,
     )
-
-    from portal import config
-
     config.configure(app, test_config)
-    app.session_interface = CookieSessionInterface()
-    if proxies := int(app.config["TRUSTED_PROXIES"]):
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
-        )
 
-    from portal import models  # noqa: F401  (every table known before the first query)
-    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from portal.i18n import select_locale
+    from portal.extensions import babel, csrf, db, limiter, migrate
+    from portal.web.locale import select_locale
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     babel.init_app(
         app,
@@ -40,31 +35,22 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     limiter.init_app(app)  # first, so that floods are turned away before any other work
     csrf.init_app(app)
-    login_manager.init_app(app)
 
-    from portal import checkin, errors, registration, security, templating
-    from portal.mail import delivery as mail_delivery
+    from portal import registration
+    from portal.calendar import versions
 
-    templating.init_app(app)
+    versions.init_app(app)
     registration.init_app(app)
-    checkin.init_app(app)
-    mail_delivery.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
 
-    from portal.api.views import bp as api_bp
-    from portal.calendar.views import bp as calendar_bp
-    from portal.core import bp as core_bp
-    from portal.manage import bp as manage_bp
-    from portal.public.views import bp as public_bp
-    from portal.registration.views import bp as registration_bp
+    from portal import web
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(calendar_bp)
-    app.register_blueprint(registration_bp)
-    app.register_blueprint(csrf.exempt(api_bp))  # bearer tokens, no cookies: nothing to forge
-    app.register_blueprint(manage_bp)
+    web.init_app(app)
+
+    from portal import api, manage, public
+
+    public.init_app(app)
+    manage.init_app(app)
+    api.init_app(app)
 
     from portal import cli
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
-
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,8 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -37,14 +33,3 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 #: Rate limits; stored in Redis when PORTAL_REDIS_URL is set (see config.configure).
 limiter = Limiter(key_func=get_remote_address)
-
-
-@event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """Let SQLite enforce foreign keys and serve readers while one process writes."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()

@@ -7,32 +7,13 @@ from datetime import datetime
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
-from flask import Blueprint, abort, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for views and services)
 from flask_babel import lazy_gettext as _l  # noqa: F401
-from flask_login import current_user
 
 #: Interface languages, in the order the language switcher shows them.
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
-
-
-def select_locale() -> str:
-    """The `/<lang>/` prefix of the URL wins (even on a 404); in the back office, the
-    organizer's own choice; elsewhere, Accept-Language."""
-    prefix = request.path.split("/", 2)[1] if request else ""
-    if prefix in LANGUAGES:
-        return prefix
-    if prefix == "manage" and current_user and current_user.is_authenticated:
-        return current_user.language
-    return best_accepted_language()
-
-
-def best_accepted_language() -> str:
-    if not request:
-        return DEFAULT_LANGUAGE
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
 def current_language() -> str:
@@ -93,22 +74,3 @@ def format_zone_name(local: datetime, lang: str | None = None) -> str:
 def format_zone_location(zone_name: str, lang: str | None = None) -> str:
     """A zone by its place, for compact listings ("hora de Suiza", "Nepal Time")."""
     return get_timezone_location(zone_name, locale=lang or current_language())
-
-
-def language_prefixed(blueprint: Blueprint) -> Blueprint:
-    """Make `blueprint` serve under ``/<lang>/``: the language is checked (404 for an unknown
-    one), kept in `g.lang`, and filled in by `url_for` for links within the same language."""
-
-    @blueprint.url_value_preprocessor
-    def _take_language(endpoint: str | None, values: dict | None) -> None:
-        lang = (values or {}).pop("lang", None)
-        if lang not in LANGUAGES:
-            abort(404)
-        g.lang = lang
-
-    @blueprint.url_defaults
-    def _keep_language(endpoint: str, values: dict) -> None:
-        if "lang" not in values and "lang" in g:
-            values["lang"] = g.lang
-
-    return blueprint

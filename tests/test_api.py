@@ -15,10 +15,10 @@ from openapi_core.testing import MockRequest
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from portal.audit import AuditEntry
 from portal.events import services
 from portal.events.models import Event, EventStatus
 from portal.extensions import db
+from portal.organizers.audit import AuditEntry
 from portal.organizers.services import create_api_token, revoke_api_token
 from tests.conftest import api_token
 from tests.factories import create_event, create_organizer

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from openapi_core.testing import MockRequest
 from werkzeug.test import TestResponse
 
+from portal.events import questions
 from portal.events.models import EventFormat, EventStatus
 from portal.extensions import db
-from portal.registration import questions
 from tests.conftest import api_token
 from tests.factories import create_event, create_organizer, create_registration
 from tests.openapi_check import check_exchange

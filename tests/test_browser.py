@@ -266,7 +266,7 @@ def _qr_video(path, code: str) -> None:
 
     from PIL import Image
 
-    from portal.checkin.qr import qr_png
+    from portal.registration.qr import qr_png
 
     png, size = qr_png(code)
     frame = Image.new("L", (640, 480), 255)

@@ -18,14 +18,14 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal import create_app
-from portal.audit import AuditEntry
-from portal.checkin import services as checkin
 from portal.events.models import EventFormat
 from portal.extensions import db
 from portal.mail import smtp
 from portal.mail.delivery import deliver_due_messages
 from portal.mail.models import OutboxMessage
+from portal.organizers.audit import AuditEntry
 from portal.organizers.models import Organizer
+from portal.registration import checkin
 from portal.registration import services as registration_services
 from portal.registration.models import Registration, RegistrationState
 from tests.conftest import _test_config, csrf_token, sign_in

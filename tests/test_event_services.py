@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.audit import event_history
 from portal.events import services
 from portal.events.models import EventFormat, EventStatus
 from portal.events.signals import event_cancelled, event_rescheduled
 from portal.extensions import db
+from portal.organizers.audit import event_history
 from portal.validation import InvalidField, InvalidFields
 from tests.factories import create_event, create_organizer
 

@@ -14,11 +14,12 @@ from openapi_core.testing import MockRequest
 from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
+from portal.events.models import Question, QuestionKind
 from portal.exports import registrations as export_registrations
 from portal.exports import writers
 from portal.exports.registrations import parse_statuses, registration_table
 from portal.extensions import db
-from portal.registration.models import Question, QuestionKind, Registration, RegistrationState
+from portal.registration.models import Registration, RegistrationState
 from portal.validation import InvalidField
 from tests.conftest import api_token, sign_in
 from tests.factories import create_event, create_organizer, create_registration

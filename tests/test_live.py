@@ -13,8 +13,8 @@ import time_machine
 from werkzeug.serving import make_server
 
 from portal.events.models import EventStatus
-from portal.security import CONTENT_SECURITY_POLICY
-from portal.streams import BroadcastStatus, Player, PlayerKind, broadcast_status, player_for
+from portal.events.streams import BroadcastStatus, Player, PlayerKind, broadcast_status, player_for
+from portal.web.security import CONTENT_SECURITY_POLICY
 from tests.factories import create_event
 from tests.servers import read_whole
 

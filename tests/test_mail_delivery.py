@@ -30,7 +30,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.mail import delivery
 from portal.mail.delivery import (
     CLAIM_LEASE,
     LEASE_MARGIN,
@@ -39,6 +38,7 @@ from portal.mail.delivery import (
     retry_delay,
 )
 from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.web import mail as web_mail
 from tests.conftest import NOW
 
 SENDER = "Réseau des Nations Unies sur les migrations <evenements@un-migration.example>"
@@ -116,8 +116,6 @@ def serving(mailbox: Mailbox, port: int, **smtp_options: Any) -> Iterator[None]:
 @pytest.fixture
 def mail_app(app):
     """The app with mail from a French-named sender, delivered after requests."""
-    # Needed until create_app calls it; a second hook would then find nothing left to send.
-    delivery.init_app(app)
     app.config.update(MAIL_DEFAULT_SENDER=SENDER, MAIL_TIMEOUT=5)
     return app
 
@@ -524,7 +522,7 @@ def test_mail_a_request_queued_leaves_right_after_the_response(mailbox, client, 
 def test_a_bulk_change_sends_only_the_first_messages_after_the_response(
     mailbox, client, mail_app, monkeypatch
 ):
-    monkeypatch.setattr(delivery, "AFTER_REQUEST_LIMIT", 2)
+    monkeypatch.setattr(web_mail, "AFTER_REQUEST_LIMIT", 2)
 
     def queue_three() -> str:
         for _ in range(3):
@@ -577,7 +575,7 @@ def test_an_error_while_delivering_after_a_request_is_logged_not_raised(
     def broken(ids):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(delivery, "deliver_messages", broken)
+    monkeypatch.setattr(web_mail, "deliver_messages", broken)
     response = client.get(queuing_route)
     response.close()
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from PIL import Image
 
-from portal.audit import event_history
 from portal.events.models import EventStatus
 from portal.events.services import get_event
 from portal.extensions import db
+from portal.organizers.audit import event_history
 from portal.organizers.services import organizer_for_token
 from tests.conftest import csrf_token, sign_in
 from tests.factories import create_event, create_organizer

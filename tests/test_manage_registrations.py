@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
-from portal.audit import AuditEntry
-from portal.events.models import EventFormat
+from portal.events.models import EventFormat, Question, QuestionKind
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.manage import registrations as registration_pages
+from portal.organizers.audit import AuditEntry
 from portal.registration import services
-from portal.registration.models import Question, QuestionKind, Registration, RegistrationState
+from portal.registration.models import Registration, RegistrationState
 from tests.conftest import csrf_token, sign_in
 from tests.factories import create_event, create_organizer, create_registration
 

@@ -7,10 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.audit import AuditEntry
+from portal.events import questions
+from portal.events.models import Question
 from portal.extensions import db
-from portal.registration import questions
-from portal.registration.models import Question, Registration
+from portal.organizers.audit import AuditEntry
+from portal.registration.models import Registration
 from portal.validation import InvalidField
 from tests.conftest import csrf_token
 from tests.factories import create_event, create_organizer, registration_fields

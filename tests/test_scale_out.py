@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from portal.audit import AuditEntry
 from portal.extensions import db
+from portal.organizers.audit import AuditEntry
 from portal.registration.models import Registration
 from tests.conftest import api_token
 from tests.factories import create_event, create_organizer, create_registration

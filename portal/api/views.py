@@ -30,13 +30,13 @@ from portal.api.serializers import (
 from portal.events import services
 from portal.events.models import Event, EventStatus
 from portal.exports.registrations import parse_statuses, registration_table
-from portal.exports.responses import export_response
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l, current_language
 from portal.organizers.models import Organizer
-from portal.registration.listing import RegistrationFilters, find_registrations, waitlist_positions
 from portal.registration.models import RegistrationState
+from portal.registration.queries import RegistrationFilters, find_registrations, waitlist_positions
 from portal.validation import InvalidField
+from portal.web.exports import export_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

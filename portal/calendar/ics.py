@@ -14,8 +14,8 @@ from icalendar import Event as CalendarEvent
 
 from portal.calendar.timezones import vtimezone
 from portal.events.models import Event, EventFormat, Stream
+from portal.events.streams import public_streams
 from portal.i18n import localize
-from portal.streams import public_streams
 
 PRODID = "-//Event portal//Events and livestreams//EN"
 #: How often subscribers should fetch the feed again.

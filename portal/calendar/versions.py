@@ -26,6 +26,7 @@ from collections.abc import Hashable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import bindparam, inspect, or_, select, type_coerce
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import Connection, Engine
@@ -124,12 +125,21 @@ class _RecentReads:
             self._generation += 1
 
 
+def init_app(app: Flask) -> None:
+    """Keep calendar and page versions true: every change to an event or its parts moves its
+    `updated_at`, and this process forgets the versions it read once it commits."""
+    with app.app_context():
+        for engine in db.engines.values():
+            sqlalchemy_event.listen(engine, "commit", _forget_recent_reads)
+    if not sqlalchemy_event.contains(Session, "before_flush", _touch_events):
+        sqlalchemy_event.listen(Session, "before_flush", _touch_events)
+
+
 #: Distinct queries (an event's slug each) kept at most; past that, all start over.
 _MOST_RECENT_READS = 1024
 _recent_reads: weakref.WeakKeyDictionary[Engine, _RecentReads] = weakref.WeakKeyDictionary()
 
 
-@sqlalchemy_event.listens_for(Engine, "commit")
 def _forget_recent_reads(connection: Connection) -> None:
     """This process's own changes show on its next answer."""
     reads = _recent_reads.get(connection.engine)
@@ -184,7 +194,6 @@ _PARTS = ("speakers", "programme", "streams")
 _PART_TYPES = (Speaker, ProgrammeItem, Stream)
 
 
-@sqlalchemy_event.listens_for(Session, "before_flush")
 def _touch_events(session: Session, flush_context: Any, instances: Any) -> None:
     """Move `updated_at` of every event that changes in this flush, its speakers, programme
     and streams included (the public pages are kept by the same versions, see

@@ -2,69 +2,32 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask_babel import LazyString
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 if TYPE_CHECKING:
     from portal.organizers.models import Organizer
-    from portal.registration.models import Question
 
+from portal.database import LocalizedText, TitledEnum, UTCDateTime, enum_column
 from portal.extensions import db
 from portal.i18n import _l, localize
 from portal.timeutil import now_utc, to_zone
-from portal.types import LocalizedText, UTCDateTime
 
 
-class EventFormat(enum.StrEnum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"
-    HYBRID = "hybrid"
-
-    @property
-    def title(self) -> LazyString:
-        """The format's name in the reader's language (lazy: safe to use at import time)."""
-        return _FORMAT_TITLES[self]
+class EventFormat(TitledEnum):
+    IN_PERSON = "in_person", _l("In person")
+    ONLINE = "online", _l("Online")
+    HYBRID = "hybrid", _l("Hybrid (in person and online)")
 
 
-_FORMAT_TITLES = {
-    EventFormat.IN_PERSON: _l("In person"),
-    EventFormat.ONLINE: _l("Online"),
-    EventFormat.HYBRID: _l("Hybrid (in person and online)"),
-}
-
-
-class EventStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CANCELLED = "cancelled"
-
-    @property
-    def title(self) -> LazyString:
-        return _STATUS_TITLES[self]
-
-
-_STATUS_TITLES = {
-    EventStatus.DRAFT: _l("Draft"),
-    EventStatus.PUBLISHED: _l("Published"),
-    EventStatus.CANCELLED: _l("Cancelled"),
-}
-
-
-def enum_column(enum_class: type[enum.Enum]) -> db.Enum:
-    """Store an enum by value, as a checked string that reads the same on every database."""
-    return db.Enum(
-        enum_class,
-        values_callable=lambda members: [member.value for member in members],
-        native_enum=False,
-        validate_strings=True,
-        length=20,
-    )
+class EventStatus(TitledEnum):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
 class Event(db.Model):
@@ -221,3 +184,29 @@ class Stream(db.Model):
     registrants_only: Mapped[bool] = mapped_column(default=False)
 
     event: Mapped[Event] = relationship(back_populates="streams")
+
+
+class QuestionKind(TitledEnum):
+    SHORT_TEXT = "short_text", _l("Short text")
+    LONG_TEXT = "long_text", _l("Long text")
+    SINGLE_CHOICE = "single_choice", _l("One choice among several")
+    MULTIPLE_CHOICE = "multiple_choice", _l("Several choices")
+    CHECKBOX = "checkbox", _l("Yes or no (a box to tick)")
+
+
+class Question(db.Model):
+    """A question an organizer adds to an event's registration form."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind))
+    #: The question by language.
+    label: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: For choice questions: ``[{"value": "a", "label": {"en": …, "fr": …}}, …]``.
+    choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship(back_populates="questions")

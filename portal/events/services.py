@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, ordering
+from portal import database
 from portal.events.models import Event, EventFormat, EventStatus, Speaker, Stream
 from portal.events.signals import event_cancelled, event_rescheduled
 from portal.extensions import db
 from portal.i18n import _l
+from portal.organizers import audit
 from portal.organizers.models import Organizer
 from portal.timeutil import from_local, is_zone_name, now_utc, to_zone
 from portal.validation import (
@@ -425,13 +426,13 @@ def set_speaker_photo(speaker: Speaker, actor: Organizer, photo: str | None) -> 
 def remove_speaker(speaker: Speaker, actor: Organizer) -> None:
     event = speaker.event
     event.speakers.remove(speaker)
-    ordering.renumber(event.speakers)
+    database.renumber(event.speakers)
     audit.record("speaker.removed", event=event, actor=actor, name=speaker.name)
 
 
 def move_speaker(speaker: Speaker, actor: Organizer, offset: int) -> None:
     """Move a speaker up (negative offset) or down the running order."""
-    speakers = ordering.move(speaker.event.speakers, speaker, offset)
+    speakers = database.move(speaker.event.speakers, speaker, offset)
     if speakers is None:
         return
     speaker.event.speakers = speakers

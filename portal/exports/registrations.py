@@ -47,7 +47,7 @@ from babel import Locale
 from flask_babel import force_locale, gettext
 from sqlalchemy import DateTime, Select, select, type_coerce
 
-from portal.events.models import Event
+from portal.events.models import Event, Question, QuestionKind
 from portal.exports.cells import neutralise
 from portal.extensions import db
 from portal.i18n import _l, localize
@@ -55,8 +55,6 @@ from portal.registration.countries import country_names
 from portal.registration.models import (
     Attendance,
     ParticipantCategory,
-    Question,
-    QuestionKind,
     Registration,
     RegistrationState,
 )

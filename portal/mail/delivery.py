@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from email.errors import MessageError
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context
-from sqlalchemy import ColumnElement, event, or_, select, update
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import ColumnElement, or_, select, update
 
 from portal.extensions import db
 from portal.mail import smtp
@@ -36,13 +35,6 @@ LEASE_MARGIN = timedelta(minutes=2)
 #: Wait after the first failure; it doubles with each further one, up to `LONGEST_WAIT`.
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
-
-#: Most messages sent after one response; a bulk change (an event cancelled with thousands
-#: registered) leaves the rest to `portal send-mail` rather than hold up the web worker.
-AFTER_REQUEST_LIMIT = 100
-
-#: Key of the ids flushed in a session's transaction, then of those committed in a request.
-_QUEUED = "portal_mail_queued"
 
 
 @dataclass
@@ -252,47 +244,3 @@ def _set(message_id: int, **values: Any) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-def init_app(app: Flask) -> None:
-    """Deliver what a request queued as soon as its response has gone out."""
-    app.after_request(_deliver_after_response)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_queued(session: Session, flush_context: Any) -> None:
-    queued = [item.id for item in session.new if isinstance(item, OutboxMessage)]
-    if queued:
-        session.info.setdefault(_QUEUED, []).extend(queued)
-
-
-@event.listens_for(Session, "after_commit")
-def _hand_queued_to_request(session: Session) -> None:
-    queued = session.info.pop(_QUEUED, None)
-    if queued and has_request_context():
-        g.setdefault(_QUEUED, []).extend(queued)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_queued(session: Session) -> None:
-    # A savepoint's rollback keeps the list: the transaction around it may still commit, and
-    # an id that no longer exists is simply not found when it is claimed.
-    if not session.in_nested_transaction():
-        session.info.pop(_QUEUED, None)
-
-
-def _deliver_after_response(response: Response) -> Response:
-    queued = g.pop(_QUEUED, None)
-    if queued and current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _deliver_now(app, queued))
-    return response
-
-
-def _deliver_now(app: Flask, ids: list[int]) -> None:
-    try:
-        with app.app_context():
-            deliver_messages(ids[:AFTER_REQUEST_LIMIT])
-    except Exception:
-        # The messages are committed in the outbox: `portal send-mail` delivers them later.
-        logger.exception("Could not deliver outbox messages %s after the response", ids)

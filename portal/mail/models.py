@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.events.models import enum_column
+from portal.database import UTCDateTime, enum_column
 from portal.extensions import db
 from portal.timeutil import now_utc
-from portal.types import UTCDateTime
 
 
 class OutboxStatus(enum.StrEnum):

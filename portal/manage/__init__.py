@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, Flask, abort, flash, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -23,15 +23,17 @@ Item = TypeVar("Item")
 #: Endpoints that need no signed-in organizer.
 PUBLIC_ENDPOINTS = frozenset({"manage.login"})
 
-login_manager.login_view = "manage.login"
-login_manager.login_message = _l("Please sign in to continue.")
-login_manager.login_message_category = "info"
-login_manager.session_protection = "basic"
 
 
-@login_manager.user_loader
-def _load_organizer(session_id: str) -> Organizer | None:
-    return load_session_organizer(session_id)
+def init_app(app: Flask) -> None:
+    """Sign organizers in through the back office's login page."""
+    login_manager.init_app(app)
+    login_manager.login_view = "manage.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_organizer)
+    app.register_blueprint(bp)
 
 
 @bp.before_request

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import login_user, logout_user
 
 from portal.extensions import csrf, db, limiter
-from portal.forms import show_errors
 from portal.i18n import _
 from portal.manage import bp, current_organizer, flash_saved, submitted
 from portal.manage.forms import ConfirmForm, LanguageForm, LoginForm, PasswordForm, TokenForm
 from portal.organizers import services
 from portal.organizers.models import ApiToken
 from portal.validation import InvalidField
+from portal.web.forms import show_errors
 
 
 def _submitted_email() -> str:

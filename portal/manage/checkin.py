@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from wtforms import SearchField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.checkin import services
 from portal.events.models import Event
 from portal.extensions import db
 from portal.i18n import _, _l, format_short_time
@@ -25,10 +24,11 @@ from portal.manage import (
     load_managed_event,
 )
 from portal.manage.forms import ConfirmForm
-from portal.registration.listing import SEARCH_MAX_LENGTH, clean_search
+from portal.registration import checkin as services
 from portal.registration.models import Registration
-from portal.security import permissions_policy
+from portal.registration.queries import SEARCH_MAX_LENGTH, clean_search
 from portal.timeutil import to_zone
+from portal.web.security import permissions_policy
 
 
 class CheckInSearchForm(FlaskForm):

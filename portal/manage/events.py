@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
-from portal import audit, media
+from portal.events import photos as media
 from portal.events import services
 from portal.events.models import Speaker
 from portal.events.services import SCHEDULE_FIELDS
 from portal.extensions import db
-from portal.forms import show_errors
 from portal.i18n import _
 from portal.manage import (
     bp,
@@ -26,17 +25,19 @@ from portal.manage.forms import (
     SpeakerForm,
     StreamsForm,
 )
+from portal.organizers import audit
 from portal.organizers.services import find_organizer
-from portal.registration import listing
+from portal.registration import queries
 from portal.timeutil import all_zone_names
 from portal.validation import InvalidField
+from portal.web.forms import show_errors
 
 
 @bp.get("/")
 def home():
     events = services.list_managed_events(current_organizer())
     return render_template(
-        "manage/home.html", events=events, counts=listing.state_summaries(events)
+        "manage/home.html", events=events, counts=queries.state_summaries(events)
     )
 
 
@@ -73,7 +74,7 @@ def event(slug: str):
         event=found,
         history=history,
         action_form=ConfirmForm(),
-        counts=listing.state_summaries([found])[found.id],
+        counts=queries.state_summaries([found])[found.id],
     )
 
 

@@ -24,9 +24,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from portal.events.models import Event, EventFormat, Speaker
+from portal.events.photos import PHOTO_EXTENSIONS
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import LANGUAGES, _l, language_name
-from portal.media import PHOTO_EXTENSIONS
 from portal.timeutil import to_zone
 
 _REQUIRED = _l("This field is required.")

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.forms import show_errors
 from portal.i18n import _
 from portal.manage import bp, current_organizer, require_admin
 from portal.manage.forms import ConfirmForm, OrganizerForm
 from portal.organizers import services
 from portal.organizers.models import Organizer
 from portal.validation import InvalidField
+from portal.web.forms import show_errors
 
 
 @bp.route("/organizers/", methods=["GET", "POST"])

@@ -18,34 +18,32 @@ from wtforms import BooleanField, RadioField, SearchField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from portal import audit
-from portal.events.models import Event
+from portal.events import questions as question_services
+from portal.events.models import Event, Question, QuestionKind
 from portal.exports.registrations import parse_statuses, registration_table
-from portal.exports.responses import export_response
 from portal.extensions import db
-from portal.forms import show_errors
 from portal.i18n import LANGUAGES, _, _l, current_language, language_name
 from portal.manage import bp, current_organizer, flash_saved, load_event_item, load_managed_event
 from portal.manage.forms import ConfirmForm, MoveForm
-from portal.registration import questions as question_services
+from portal.organizers import audit
 from portal.registration import services
 from portal.registration.countries import country_name
-from portal.registration.listing import (
+from portal.registration.models import (
+    ACTIVE_STATES,
+    Attendance,
+    ParticipantCategory,
+    Registration,
+    RegistrationState,
+)
+from portal.registration.queries import (
     SEARCH_MAX_LENGTH,
     RegistrationFilters,
     find_registrations,
     waitlist_positions,
 )
-from portal.registration.models import (
-    ACTIVE_STATES,
-    Attendance,
-    ParticipantCategory,
-    Question,
-    QuestionKind,
-    Registration,
-    RegistrationState,
-)
 from portal.validation import InvalidField
+from portal.web.exports import export_response
+from portal.web.forms import show_errors
 
 PER_PAGE = 50
 #: Query parameters of the list that a decision keeps when it comes back to it.
@@ -109,7 +107,7 @@ class QuestionForm(FlaskForm):
     required = BooleanField(_l("An answer is required"))
 
     def service_fields(self) -> dict[str, Any]:
-        """The form's data as `portal.registration.questions` takes it: line N of each
+        """The form's data as `portal.events.questions` takes it: line N of each
         language's options is option N's label in that language."""
         lines = {lang: (self[f"choices_{lang}"].data or "").splitlines() for lang in LANGUAGES}
         count = max(len(each) for each in lines.values())

@@ -8,9 +8,9 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.timeutil import now_utc
-from portal.types import UTCDateTime
 
 #: Which organizers manage which events (the creator, and anyone they were given to).
 event_managers = Table(

@@ -1,4 +1,4 @@
-"""Registrations: the form, capacity and waiting list, moderation, the registrant's own page."""
+"""Registrations: capacity and waiting list, moderation, personal links, check-in at the door."""
 
 from __future__ import annotations
 

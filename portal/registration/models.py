@@ -1,44 +1,30 @@
-"""Registrations and organizers' own questions."""
+"""Registrations: a person's place (or wait) at an event."""
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 from typing import Any
 
-from flask_babel import LazyString, lazy_pgettext
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.events.models import Event, enum_column
+from portal.database import TitledEnum, UTCDateTime, enum_column
+from portal.events.models import Event
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
-from portal.types import LocalizedText, UTCDateTime
 
 
-class RegistrationState(enum.StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    DECLINED = "declined"
-    CANCELLED = "cancelled"
-
-    @property
-    def title(self) -> LazyString:
-        return _STATE_TITLES[self]
-
-
-_STATE_TITLES = {
-    RegistrationState.PENDING: _l("Awaiting approval"),
-    RegistrationState.CONFIRMED: _l("Confirmed"),
-    RegistrationState.WAITLISTED: _l("On the waiting list"),
-    RegistrationState.DECLINED: _l("Declined"),
+class RegistrationState(TitledEnum):
+    PENDING = "pending", _l("Awaiting approval")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    WAITLISTED = "waitlisted", _l("On the waiting list")
+    DECLINED = "declined", _l("Declined")
     # A registration (feminine in French and Spanish), not an event: its own context.
-    RegistrationState.CANCELLED: lazy_pgettext("registration state", "Cancelled"),
-}
+    CANCELLED = "cancelled", lazy_pgettext("registration state", "Cancelled")
 
 #: States that still hold (or wait for) a seat.
 ACTIVE_STATES = (
@@ -48,45 +34,21 @@ ACTIVE_STATES = (
 )
 
 
-class Attendance(enum.StrEnum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"
-
-    @property
-    def title(self) -> LazyString:
-        return _ATTENDANCE_TITLES[self]
+class Attendance(TitledEnum):
+    IN_PERSON = "in_person", _l("In person")
+    ONLINE = "online", _l("Online")
 
 
-_ATTENDANCE_TITLES = {Attendance.IN_PERSON: _l("In person"), Attendance.ONLINE: _l("Online")}
-
-
-class ParticipantCategory(enum.StrEnum):
-    MEMBER_STATE = "member_state"
-    OBSERVER = "observer"
-    UN_SYSTEM = "un_system"
-    INTERGOVERNMENTAL = "intergovernmental"
-    CIVIL_SOCIETY = "civil_society"
-    ACADEMIA = "academia"
-    PRIVATE_SECTOR = "private_sector"
-    MEDIA = "media"
-    OTHER = "other"
-
-    @property
-    def title(self) -> LazyString:
-        return _CATEGORY_TITLES[self]
-
-
-_CATEGORY_TITLES = {
-    ParticipantCategory.MEMBER_STATE: _l("Member State"),
-    ParticipantCategory.OBSERVER: _l("Observer"),
-    ParticipantCategory.UN_SYSTEM: _l("United Nations system"),
-    ParticipantCategory.INTERGOVERNMENTAL: _l("Other intergovernmental organization"),
-    ParticipantCategory.CIVIL_SOCIETY: _l("Civil society"),
-    ParticipantCategory.ACADEMIA: _l("Academia"),
-    ParticipantCategory.PRIVATE_SECTOR: _l("Private sector"),
-    ParticipantCategory.MEDIA: _l("Media"),
-    ParticipantCategory.OTHER: _l("Other"),
-}
+class ParticipantCategory(TitledEnum):
+    MEMBER_STATE = "member_state", _l("Member State")
+    OBSERVER = "observer", _l("Observer")
+    UN_SYSTEM = "un_system", _l("United Nations system")
+    INTERGOVERNMENTAL = "intergovernmental", _l("Other intergovernmental organization")
+    CIVIL_SOCIETY = "civil_society", _l("Civil society")
+    ACADEMIA = "academia", _l("Academia")
+    PRIVATE_SECTOR = "private_sector", _l("Private sector")
+    MEDIA = "media", _l("Media")
+    OTHER = "other", _l("Other")
 
 
 def new_checkin_code() -> str:
@@ -151,42 +113,3 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
-
-
-class QuestionKind(enum.StrEnum):
-    SHORT_TEXT = "short_text"
-    LONG_TEXT = "long_text"
-    SINGLE_CHOICE = "single_choice"
-    MULTIPLE_CHOICE = "multiple_choice"
-    CHECKBOX = "checkbox"
-
-    @property
-    def title(self) -> LazyString:
-        return _KIND_TITLES[self]
-
-
-_KIND_TITLES = {
-    QuestionKind.SHORT_TEXT: _l("Short text"),
-    QuestionKind.LONG_TEXT: _l("Long text"),
-    QuestionKind.SINGLE_CHOICE: _l("One choice among several"),
-    QuestionKind.MULTIPLE_CHOICE: _l("Several choices"),
-    QuestionKind.CHECKBOX: _l("Yes or no (a box to tick)"),
-}
-
-
-class Question(db.Model):
-    """A question an organizer adds to an event's registration form."""
-
-    __tablename__ = "questions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind))
-    #: The question by language.
-    label: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
-    #: For choice questions: ``[{"value": "a", "label": {"en": …, "fr": …}}, …]``.
-    choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    required: Mapped[bool] = mapped_column(default=False)
-
-    event: Mapped[Event] = relationship(back_populates="questions")

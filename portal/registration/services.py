@@ -19,27 +19,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
+from portal import database
 from portal.calendar.ics import invitation
-from portal.checkin.mail import mail_code
-from portal.events.models import Event, EventFormat
+from portal.events import streams
+from portal.events.models import Event, EventFormat, Question, QuestionKind, Stream
 from portal.events.services import RegistrationWindow, registration_window
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l, localize
+from portal.mail.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.registration.countries import is_country_code
+from portal.registration.mailcode import mail_code
 from portal.registration.models import (
     ACTIVE_STATES,
     Attendance,
     ParticipantCategory,
-    Question,
-    QuestionKind,
     Registration,
     RegistrationState,
 )
 from portal.timeutil import now_utc
-from portal.urls import external_url
 from portal.validation import ErrorCollector, InvalidField, clean_email, clean_text
 
 logger = logging.getLogger(__name__)
@@ -485,19 +485,9 @@ def _invite_for(registration: Registration) -> str | None:
 
 
 def _lock_seats(event: Event) -> Event:
-    """Begin a fresh transaction whose first statement locks the event's row; return the event
-    as it is now.
-
-    The caller must have nothing unsaved: the transaction it had open (reads only) ends here.
-    Starting fresh matters on SQLite, where a transaction that has already read cannot take
-    the write lock once another process has committed.
-    """
-    if db.session.new or db.session.dirty or db.session.deleted:
-        raise RuntimeError("save or discard pending changes before deciding about seats")
-    db.session.commit()
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Take the write lock at once (waiting for it if need be) rather than on first write.
-        db.session.execute(text("BEGIN IMMEDIATE"))
+    """Start the decision's transaction with the event's row locked; return the event as it
+    is now. Every other decision about the same event, in any process, waits its turn."""
+    database.begin_write()
     db.session.execute(
         update(Event)
         .where(Event.id == event.id)
@@ -565,3 +555,11 @@ def _notify(
         manage_url=external_url("registration.manage", lang=lang, token=token) if token else None,
         position=waitlist_position(registration),
     )
+
+
+def registrant_streams(registration: Registration) -> list[Stream]:
+    """The streams a registrant may see: all of them once confirmed, else the public ones."""
+    visible = streams.ordered_streams(registration.event.streams)
+    if registration.state is RegistrationState.CONFIRMED:
+        return visible
+    return streams.public_streams(visible)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request, url_for
 from wtforms import Field
 
-from portal import audit, i18n, streams, timeutil
+from portal import i18n, timeutil
+from portal.organizers import audit
+from portal.registration import qr
+from portal.registration.services import registrant_streams
 
 
 def init_app(app: Flask) -> None:
@@ -22,7 +25,9 @@ def init_app(app: Flask) -> None:
         input_attributes=input_attributes,
         field_title=field_title,
         audit_action_title=audit.action_title,
-        registrant_streams=streams.registrant_streams,
+        registrant_streams=registrant_streams,
+        checkin_qr_svg=qr.qr_svg,
+        format_checkin_code=qr.format_code,
     )
     app.jinja_env.filters["in_zone"] = timeutil.to_zone
     app.context_processor(_language_context)

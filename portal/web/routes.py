@@ -6,9 +6,9 @@ from flask import Blueprint, abort, jsonify, redirect, send_from_directory, url_
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import media
+from portal.events import photos as media
 from portal.extensions import db
-from portal.i18n import best_accepted_language
+from portal.web.locale import best_accepted_language
 
 bp = Blueprint("core", __name__)
 

@@ -18,12 +18,12 @@ from flask_wtf import FlaskForm
 from portal.calendar.ics import event_calendar
 from portal.events.services import get_public_event
 from portal.extensions import db, limiter
-from portal.forms import show_errors
-from portal.i18n import language_prefixed
+from portal.public.forms import DetailsForm, RegistrationForm, form_for
 from portal.registration import services
-from portal.registration.forms import DetailsForm, RegistrationForm, form_for
 from portal.registration.models import RegistrationState
 from portal.validation import InvalidField
+from portal.web.forms import show_errors
+from portal.web.locale import language_prefixed
 
 bp = language_prefixed(Blueprint("registration", __name__, url_prefix="/<lang>"))
 

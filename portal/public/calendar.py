@@ -16,8 +16,9 @@ from werkzeug.http import dump_options_header, http_date, is_resource_modified, 
 from portal.calendar import versions
 from portal.calendar.ics import event_calendar, feed_calendar
 from portal.events import services
-from portal.i18n import LANGUAGES, best_accepted_language
-from portal.urls import external_url
+from portal.i18n import LANGUAGES
+from portal.mail.links import external_url
+from portal.web.locale import best_accepted_language
 
 bp = Blueprint("calendar", __name__)
 

@@ -13,12 +13,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from portal import audit, ordering
-from portal.events.models import Event
+from portal import database
+from portal.events.models import Event, Question, QuestionKind
 from portal.extensions import db
 from portal.i18n import _l
+from portal.organizers import audit
 from portal.organizers.models import Organizer
-from portal.registration.models import Question, QuestionKind
 from portal.validation import ErrorCollector, InvalidField, clean_localized
 
 #: Kinds whose answers are picked among options.
@@ -99,7 +99,7 @@ def remove_question(question: Question, actor: Organizer) -> None:
     """Take a question off the form (answers already given stay in their registrations)."""
     event = question.event
     event.questions.remove(question)
-    ordering.renumber(event.questions)
+    database.renumber(event.questions)
     audit.record(
         "question.removed", event=event, actor=actor, question_id=question.id, name=_name(question)
     )
@@ -107,7 +107,7 @@ def remove_question(question: Question, actor: Organizer) -> None:
 
 def move_question(question: Question, actor: Organizer, offset: int) -> None:
     """Move a question up (negative offset) or down the form."""
-    questions = ordering.move(question.event.questions, question, offset)
+    questions = database.move(question.event.questions, question, offset)
     if questions is None:
         return
     question.event.questions = questions

@@ -22,12 +22,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.events.models import Event
-from portal.forms import CachedOptionsSelect
+from portal.events.models import Event, Question, QuestionKind
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
 from portal.registration.countries import country_choices
-from portal.registration.models import ParticipantCategory, Question, QuestionKind
+from portal.registration.models import ParticipantCategory
 from portal.registration.services import DETAIL_FIELDS, attendance_modes
+from portal.web.forms import CachedOptionsSelect
 
 
 class DetailsForm(FlaskForm):

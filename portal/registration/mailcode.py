@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from portal.checkin.qr import format_code, qr_png
 from portal.registration.models import Registration, RegistrationState
+from portal.registration.qr import format_code, qr_png
 
 #: Messages that tell someone their place is confirmed: each carries the check-in code.
 CONFIRMATION_TEMPLATES = frozenset({"registration_confirmed", "registration_promoted"})

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.events.models import Event
+from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
-from portal.types import UTCDateTime
 
 #: How the back office names each action.
 ACTION_TITLES = {
@@ -42,6 +41,13 @@ ACTION_TITLES = {
 }
 
 
+class _Subject(Protocol):
+    """What an entry is about: an event (the audit log knows events only by their id, so that
+    the organizers' package does not depend on the events' package)."""
+
+    id: int
+
+
 def action_title(action: str) -> str:
     return str(ACTION_TITLES.get(action, action))
 
@@ -68,14 +74,14 @@ class AuditEntry(db.Model):
 
 
 def record(
-    action: str, *, event: Event | None, actor: Organizer | None, **details: Any
+    action: str, *, event: _Subject | None, actor: Organizer | None, **details: Any
 ) -> AuditEntry:
     entry = AuditEntry(action=action, event_id=event and event.id, organizer=actor, details=details)
     db.session.add(entry)
     return entry
 
 
-def event_history(event: Event) -> list[AuditEntry]:
+def event_history(event: _Subject) -> list[AuditEntry]:
     """The event's audit entries, newest first."""
     return list(
         db.session.scalars(

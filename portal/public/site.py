@@ -5,14 +5,15 @@ from __future__ import annotations
 from babel import Locale
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 
-from portal import streams as live_streams
 from portal.calendar import links
 from portal.events import services
-from portal.i18n import current_language, language_prefixed
+from portal.events import streams as live_streams
+from portal.i18n import current_language
 from portal.public.pagecache import cached_for_visitors
 from portal.registration import services as registration_services
-from portal.security import content_security_policy
 from portal.timeutil import now_utc
+from portal.web.locale import language_prefixed
+from portal.web.security import content_security_policy
 
 bp = language_prefixed(Blueprint("public", __name__, url_prefix="/<lang>"))
 

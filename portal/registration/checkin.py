@@ -11,15 +11,16 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
-from portal import audit
+from portal import database
 from portal.events.models import Event
 from portal.extensions import db
 from portal.i18n import _
+from portal.organizers import audit
 from portal.organizers.models import Organizer
-from portal.registration.listing import RegistrationFilters, find_registrations
 from portal.registration.models import Attendance, Registration, RegistrationState
+from portal.registration.queries import RegistrationFilters, find_registrations
 from portal.registration.services import attendance_modes
 from portal.timeutil import now_utc
 
@@ -126,7 +127,7 @@ def check_in(registration: Registration, organizer: Organizer) -> CheckIn:
     Starts a fresh transaction (so the caller must have nothing unsaved) and leaves the
     commit to the caller.
     """
-    _begin_write()
+    database.begin_write()
     now = now_utc()
     changed = db.session.execute(
         update(Registration)
@@ -156,7 +157,7 @@ def check_in(registration: Registration, organizer: Organizer) -> CheckIn:
 
 def undo_check_in(registration: Registration, organizer: Organizer) -> bool:
     """Take a check-in back (a wrong person, a mistaken tap); False if it was not checked in."""
-    _begin_write()
+    database.begin_write()
     changed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
@@ -173,19 +174,6 @@ def undo_check_in(registration: Registration, organizer: Organizer) -> bool:
             name=registration.full_name,
         )
     return bool(changed)
-
-
-def _begin_write() -> None:
-    """End the session's (read-only) transaction and start one that may write at once.
-
-    On SQLite a transaction that has read cannot take the write lock once another process
-    has committed, so the write lock is taken first; PostgreSQL's row lock does the rest.
-    """
-    if db.session.new or db.session.dirty or db.session.deleted:
-        raise RuntimeError("save or discard pending changes before checking in")
-    db.session.commit()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("BEGIN IMMEDIATE"))
 
 
 # --- Counting ---------------------------------------------------------------------------------

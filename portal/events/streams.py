@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from portal.events.services import STREAM_LANGUAGES
-from portal.registration.models import Registration, RegistrationState
 
 if TYPE_CHECKING:
     from portal.events.models import Stream
@@ -145,11 +144,3 @@ def public_streams(streams: Iterable[Stream]) -> list[Stream]:
 def private_streams(streams: Iterable[Stream]) -> list[Stream]:
     """The streams reserved for registered participants."""
     return [stream for stream in streams if stream.registrants_only]
-
-
-def registrant_streams(registration: Registration) -> list[Stream]:
-    """The streams a registrant may see: all of them once confirmed, else the public ones."""
-    streams = ordered_streams(registration.event.streams)
-    if registration.state is RegistrationState.CONFIRMED:
-        return streams
-    return public_streams(streams)

@@ -1,0 +1,153 @@
+"""What every model shares: column types, stored enums with their titles, ordered items, and
+the one way to start a transaction that will decide something under the write lock."""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import Flask
+from flask_babel import LazyString
+from sqlalchemy import JSON, DateTime, TypeDecorator, event, text
+from sqlalchemy.ext.mutable import MutableDict
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.timeutil import as_utc
+
+T = TypeVar("T")
+
+#: `Session.info` key set once the session's transaction has flushed a change.
+_WROTE = "portal_wrote"
+
+
+def init_app(app: Flask) -> None:
+    """Tune SQLite connections and follow which transactions have written."""
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "connect", _tune_sqlite)
+    for name, listener in (
+        ("after_flush", _mark_written),
+        ("after_commit", _forget_written),
+        ("after_rollback", _forget_written),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+# --- Column types -----------------------------------------------------------------------------
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant stored as naive UTC and always read back as an aware UTC datetime.
+
+    SQLite keeps no offset, so storing naive UTC everywhere makes both databases agree.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+#: Text entered per language, as ``{"en": …, "fr": …, "es": …}``; see `portal.i18n.localize`.
+LocalizedText = MutableDict.as_mutable(JSON)
+
+
+class TitledEnum(enum.StrEnum):
+    """A stored choice whose members carry the title a reader sees, written beside the value:
+    ``CONFIRMED = "confirmed", _l("Confirmed")`` (lazy: safe at import time)."""
+
+    _title: LazyString
+
+    def __new__(cls, value: str, title: LazyString | None = None) -> TitledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._title = title if title is not None else value
+        return member
+
+    @property
+    def title(self) -> LazyString:  # type: ignore[override]
+        return self._title
+
+
+def enum_column(enum_class: type[enum.Enum]) -> db.Enum:
+    """Store an enum by value, as a checked string that reads the same on every database."""
+    return db.Enum(
+        enum_class,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        validate_strings=True,
+        length=20,
+    )
+
+
+# --- Items in an order of the organizer's choosing (speakers, questions) ----------------------
+
+
+def renumber(items: list[Any]) -> None:
+    """Give each item its index as `position`."""
+    for position, item in enumerate(items):
+        item.position = position
+
+
+def move(items: list[T], item: T, offset: int) -> list[T] | None:
+    """`items` with `item` moved by `offset` places (negative: up), renumbered; None when it
+    cannot move further."""
+    reordered = list(items)
+    index = reordered.index(item)
+    target = max(0, min(len(reordered) - 1, index + offset))
+    if target == index:
+        return None
+    reordered.insert(target, reordered.pop(index))
+    renumber(reordered)
+    return reordered
+
+
+# --- Transactions -----------------------------------------------------------------------------
+
+
+def begin_write() -> None:
+    """Start the transaction of a decision that other processes must wait for (seats,
+    check-in): on SQLite take the database's write lock before the first read; on PostgreSQL
+    the caller then locks the rows it decides about.
+
+    The session must hold no change yet: a transaction that has only read is ended (nothing to
+    lose), one that has written is an error, never silently committed. Starting afresh matters
+    on SQLite, where a transaction that has read cannot take the write lock once another
+    process has committed.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        raise RuntimeError("begin_write() must come before any change in the transaction")
+    session.rollback()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
+def _mark_written(session: Session, flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _forget_written(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """Let SQLite enforce foreign keys and serve readers while one process writes."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

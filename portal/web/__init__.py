@@ -1,0 +1,24 @@
+"""What only the web layer needs, shared by every audience's blueprints: security headers,
+sessions, locale selection, templating helpers, error pages, the routes outside any
+language prefix, and mail sent once a response has gone out."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def init_app(app: Flask) -> None:
+    from portal.web import errors, mail, routes, security, templating
+    from portal.web.sessions import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+    templating.init_app(app)
+    mail.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(routes.bp)
