@@ -128,11 +128,16 @@ def begin_write() -> None:
     process has committed.
     """
     session = db.session
-    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+    if has_written(session):
         raise RuntimeError("begin_write() must come before any change in the transaction")
     session.rollback()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("BEGIN IMMEDIATE"))
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session's transaction holds a change, flushed or not."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
 
 
 def _mark_written(session: Session, flush_context: Any) -> None:

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_app(app: Flask) -> None:
-    from portal.web import errors, mail, routes, security, templating
+    from portal.web import errors, mail, routes, security, templating, transaction
     from portal.web.sessions import CookieSessionInterface
 
     app.session_interface = CookieSessionInterface()
@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(routes.bp)
+    transaction.init_app(app)  # last: its hook runs first, see portal.web.transaction

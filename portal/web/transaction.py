@@ -1,0 +1,30 @@
+"""The request owns its transaction: views and services only change objects and flush; the
+request commits once, after the view has answered without error, and rolls back otherwise.
+
+A request that wrote nothing does not commit (there is nothing to send to the database);
+Flask-SQLAlchemy's teardown ends its read-only transaction.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from portal.database import has_written
+from portal.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    # Registered last among the app's after-request hooks so that it runs first (Flask runs
+    # them in reverse): the mail hook then sees what this commit made final.
+    app.after_request(_commit_or_roll_back)
+
+
+def _commit_or_roll_back(response: Response) -> Response:
+    session = db.session
+    if not has_written(session):
+        return response
+    if response.status_code < 400:
+        session.commit()
+    else:
+        session.rollback()
+    return response
