@@ -4,10 +4,9 @@ runner, and a fixed clock."""
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -18,12 +17,13 @@ from flask_migrate import upgrade
 
 from portal import create_app
 from portal.extensions import db
+from tests.factories import create_organizer
+from tests.helpers import NOW, api_token, app_config, sign_in
+from tests.openapi_check import CheckedClient
 
 #: Server URL for the PostgreSQL run, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test.
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 
-#: Fixed "now" for tests that depend on the date: Monday 2 November 2026, noon UTC.
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -48,19 +48,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def migrated_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The session database, built by the Alembic migrations (as `portal db upgrade` does)."""
-    app = create_app(_test_config(database_url), str(tmp_path_factory.mktemp("instance")))
+    app = create_app(app_config(database_url), str(tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()
         db.engine.dispose()
     return database_url
-
-
-def _test_config(database_url: str) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-    }
 
 
 class FreshContextClient(FlaskClient):
@@ -77,7 +69,7 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture
 def app(migrated_database: str, tmp_path) -> Iterator[Flask]:
-    app = create_app(_test_config(migrated_database), str(tmp_path / "instance"))
+    app = create_app(app_config(migrated_database), str(tmp_path / "instance"))
     app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
@@ -102,8 +94,21 @@ def client(app: Flask):
 
 
 @pytest.fixture
+def api(client: FlaskClient) -> CheckedClient:
+    """The client, with every API exchange checked against the OpenAPI document."""
+    return CheckedClient(client)
+
+
+@pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def no_immediate_delivery(app: Flask) -> None:
+    """Leave queued mail in the outbox instead of delivering it after each response, for
+    tests that read the outbox (use with ``pytest.mark.usefixtures``)."""
+    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
 
 
 @pytest.fixture
@@ -113,28 +118,8 @@ def frozen_now() -> Iterator[datetime]:
         yield NOW
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, url: str) -> str:
-    """The CSRF token of the form on the page at `url`."""
-    match = _CSRF.search(client.get(url).text)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def sign_in(client, email: str, password: str = "correct horse battery"):
-    """Sign in through the login form; return the response."""
-    token = csrf_token(client, "/manage/login")
-    return client.post(
-        "/manage/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-
-
 @pytest.fixture
 def organizer(app):
-    from tests.factories import create_organizer
-
     return create_organizer("organizer@example.org", name="Olga Organizer")
 
 
@@ -146,20 +131,9 @@ def organizer_client(app, organizer):
     return client
 
 
-def api_token(organizer) -> str:
-    """A fresh API token of `organizer`."""
-    from portal.organizers.services import create_api_token
-
-    _, secret = create_api_token(organizer, "tests")
-    db.session.commit()
-    return secret
-
-
 @pytest.fixture
 def manager(app):
     """The organizer who manages the events of an API test."""
-    from tests.factories import create_organizer
-
     return create_organizer("ana@example.org")
 
 

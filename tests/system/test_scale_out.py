@@ -23,12 +23,14 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.organizers.audit import AuditEntry
 from portal.registration.models import Registration
-from tests.conftest import api_token
 from tests.factories import create_event, create_organizer, create_registration
-from tests.servers import gunicorn_servers, require_redis
+from tests.helpers import api_token
+from tests.system.servers import gunicorn_servers, require_redis
 
 DELEGATES = 40
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

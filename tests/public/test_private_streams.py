@@ -14,9 +14,9 @@ from portal.events.models import EventStatus, Stream
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.registration import services as registrations
-from tests.conftest import api_token, csrf_token
 from tests.factories import create_event, create_registration
-from tests.test_api import CheckedClient
+from tests.helpers import api_token, csrf_token
+from tests.openapi_check import CheckedClient
 
 PUBLIC = "https://public.example.org/live/en"
 PUBLIC_REPLAY = "https://public.example.org/replay/en"

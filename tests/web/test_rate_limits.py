@@ -8,8 +8,8 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import csrf_token
-from tests.servers import require_redis
+from tests.helpers import csrf_token
+from tests.system.servers import require_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -17,10 +17,12 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.registration.models import Registration, RegistrationState
 from tests.factories import create_event
-from tests.servers import gunicorn_servers
+from tests.system.servers import gunicorn_servers
 
 SEATS = 10
 DELEGATES = 120
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH = "gcm-biennial-report-launch-2020"
@@ -26,7 +26,7 @@ if not shutil.which(CHROMIUM):
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.servers import read_whole  # noqa: E402
+from tests.system.servers import read_whole  # noqa: E402
 
 
 @pytest.fixture

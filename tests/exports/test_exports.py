@@ -21,8 +21,8 @@ from portal.exports.registrations import parse_statuses, registration_table
 from portal.extensions import db
 from portal.registration.models import Registration, RegistrationState
 from portal.validation import InvalidField
-from tests.conftest import api_token, sign_in
 from tests.factories import create_event, create_organizer, create_registration
+from tests.helpers import api_token, sign_in
 from tests.openapi_check import check_exchange
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,10 +54,7 @@ DANGEROUS = {
     "\r=1+1": "'\r=1+1",
 }
 
-
-@pytest.fixture(autouse=True)
-def _no_immediate_delivery(app):
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
 
 def _read_csv(response: TestResponse) -> list[list[str]]:

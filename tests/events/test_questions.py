@@ -13,13 +13,10 @@ from portal.extensions import db
 from portal.organizers.audit import AuditEntry
 from portal.registration.models import Registration
 from portal.validation import InvalidField
-from tests.conftest import csrf_token
 from tests.factories import create_event, create_organizer, registration_fields
+from tests.helpers import csrf_token
 
-
-@pytest.fixture(autouse=True)
-def _no_immediate_delivery(app):
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
 
 def _choice(*labels: dict[str, str], kind: str = "single_choice", **fields):

@@ -28,13 +28,10 @@ from portal.organizers.models import Organizer
 from portal.registration import checkin
 from portal.registration import services as registration_services
 from portal.registration.models import Registration, RegistrationState
-from tests.conftest import _test_config, csrf_token, sign_in
 from tests.factories import create_event, create_organizer, create_registration
+from tests.helpers import app_config, csrf_token, sign_in
 
-
-@pytest.fixture(autouse=True)
-def _no_immediate_delivery(app):
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
 
 def _page_url(event, **args) -> str:
@@ -530,7 +527,7 @@ def test_simultaneous_check_ins_record_one_and_everyone_sees_it(app, migrated_da
     # `ast.parse`, which failed with a SystemError in CI (CPython 3.11.7) when several
     # threads ran it at once.
     apps = [
-        create_app(_test_config(migrated_database), str(tmp_path / f"instance-{number}"))
+        create_app(app_config(migrated_database), str(tmp_path / f"instance-{number}"))
         for number in range(WORKERS)
     ]
 

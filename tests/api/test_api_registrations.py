@@ -11,53 +11,15 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from flask.testing import FlaskClient
-from openapi_core.testing import MockRequest
 from werkzeug.test import TestResponse
 
 from portal.events import questions
 from portal.events.models import EventFormat, EventStatus
 from portal.extensions import db
-from tests.conftest import api_token
 from tests.factories import create_event, create_organizer, create_registration
-from tests.openapi_check import check_exchange
+from tests.helpers import api_token
 
-
-class CheckedClient:
-    """GET requests with query parameters, each request and answer checked against the spec."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def get(
-        self, path: str, *, token: str | None = None, query: dict[str, Any] | None = None
-    ) -> TestResponse:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.client.get(path, query_string=query, headers=headers)
-        request = MockRequest(
-            "http://localhost",
-            "get",
-            path,
-            args={k: str(v) for k, v in (query or {}).items()},
-            headers=headers,
-        )
-        check_exchange(request, response)
-        return response
-
-    def follow(self, url: str, *, token: str) -> TestResponse:
-        """GET an absolute URL that the API gave, such as `next`."""
-        parts = urlsplit(url)
-        return self.get(parts.path, token=token, query=dict(parse_qsl(parts.query)))
-
-
-@pytest.fixture
-def api(client: FlaskClient) -> CheckedClient:
-    return CheckedClient(client)
-
-
-@pytest.fixture(autouse=True)
-def _no_immediate_delivery(app):
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
 
 def _url(event) -> str:

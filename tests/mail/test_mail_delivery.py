@@ -39,7 +39,7 @@ from portal.mail.delivery import (
 )
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.web import mail as web_mail
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 SENDER = "Réseau des Nations Unies sur les migrations <evenements@un-migration.example>"
 SUBJECT = "Inscription confirmée : « Lancement du rapport » — إطلاق التقرير 🎉"

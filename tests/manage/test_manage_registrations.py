@@ -17,13 +17,10 @@ from portal.manage import registrations as registration_pages
 from portal.organizers.audit import AuditEntry
 from portal.registration import services
 from portal.registration.models import Registration, RegistrationState
-from tests.conftest import csrf_token, sign_in
 from tests.factories import create_event, create_organizer, create_registration
+from tests.helpers import csrf_token, sign_in
 
-
-@pytest.fixture(autouse=True)
-def _no_immediate_delivery(app):
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
 
 def _list_url(event, **args) -> str:

@@ -16,7 +16,7 @@ from portal.events.models import EventStatus
 from portal.events.streams import BroadcastStatus, Player, PlayerKind, broadcast_status, player_for
 from portal.web.security import CONTENT_SECURITY_POLICY
 from tests.factories import create_event
-from tests.servers import read_whole
+from tests.system.servers import read_whole
 
 NOCOOKIE = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
 KALTURA = (
@@ -32,7 +32,6 @@ STREAMS = {
     "en": "https://youtu.be/en_aaaaaaaa",
     "es": "https://www.youtube.com/live/es_aaaaaaaa",
 }
-
 
 @pytest.mark.parametrize(
     "url",
@@ -317,6 +316,7 @@ def live_page(app, frozen_now):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_the_live_page_is_accessible_and_counts_down(live_page, lang):
     from axe_playwright_python.sync_playwright import Axe

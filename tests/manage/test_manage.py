@@ -13,8 +13,8 @@ from portal.events.services import get_event
 from portal.extensions import db
 from portal.organizers.audit import event_history
 from portal.organizers.services import organizer_for_token
-from tests.conftest import csrf_token, sign_in
 from tests.factories import create_event, create_organizer
+from tests.helpers import csrf_token, sign_in
 
 
 def _event_form(**overrides):

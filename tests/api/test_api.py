@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-from openapi_core.testing import MockRequest
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
@@ -20,55 +18,8 @@ from portal.events.models import Event, EventStatus
 from portal.extensions import db
 from portal.organizers.audit import AuditEntry
 from portal.organizers.services import create_api_token, revoke_api_token
-from tests.conftest import api_token
 from tests.factories import create_event, create_organizer
-from tests.openapi_check import check_exchange
-
-
-class CheckedClient:
-    """The test client, checking each answer (and each accepted request) against the spec."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def open(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        data: bytes | None = None,
-        token: str | None = None,
-        content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
-    ) -> TestResponse:
-        headers = dict(headers or {})
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        if json_body is not None:
-            data = json.dumps(json_body).encode()
-        response = self.client.open(
-            path, method=method, data=data, headers=headers, content_type=content_type
-        )
-        request = MockRequest(
-            "http://localhost", method, path, headers=headers, data=data, content_type=content_type
-        )
-        check_exchange(request, response)
-        return response
-
-    def get(self, path: str, **options: Any) -> TestResponse:
-        return self.open("GET", path, **options)
-
-    def post(self, path: str, body: Any, **options: Any) -> TestResponse:
-        return self.open("POST", path, json_body=body, **options)
-
-    def patch(self, path: str, body: Any, **options: Any) -> TestResponse:
-        return self.open("PATCH", path, json_body=body, **options)
-
-
-@pytest.fixture
-def api(client: FlaskClient) -> CheckedClient:
-    return CheckedClient(client)
+from tests.helpers import api_token
 
 
 def _body(**overrides: Any) -> dict[str, Any]:

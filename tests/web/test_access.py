@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from portal import create_app
-from tests.conftest import csrf_token
 from tests.factories import create_event, create_organizer
+from tests.helpers import csrf_token
 
 
 def _protected_routes() -> list[tuple[str, str]]:

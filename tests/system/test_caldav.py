@@ -23,6 +23,8 @@ CASES = [
     ("Asia/Kathmandu", datetime(2030, 5, 1, 4, 15, tzinfo=UTC)),
 ]
 
+pytestmark = pytest.mark.slow
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -1,0 +1,47 @@
+"""Helpers for tests of every package: the fixed clock, forms' CSRF tokens, signing in,
+API tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from portal.extensions import db
+
+#: Fixed "now" for tests that depend on the date: Monday 2 November 2026, noon UTC.
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at `url`."""
+    match = _CSRF.search(client.get(url).text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = "correct horse battery"):
+    """Sign in through the login form; return the response."""
+    token = csrf_token(client, "/manage/login")
+    return client.post(
+        "/manage/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+def api_token(organizer) -> str:
+    """A fresh API token of `organizer`."""
+    from portal.organizers.services import create_api_token
+
+    _, secret = create_api_token(organizer, "tests")
+    db.session.commit()
+    return secret
+
+
+def app_config(database_url: str) -> dict:
+    """The configuration of a test app on `database_url`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+    }
