@@ -44,4 +44,6 @@ def app_config(database_url: str) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # The test client's host, so that links in mail lead back to it.
+        "PUBLIC_URL": "http://localhost",
     }
