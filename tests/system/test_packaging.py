@@ -1,4 +1,4 @@
-"""A plain `pip install .` gets templates, migrations and compiled catalogs."""
+"""A plain `pip install .` gets templates, migrations, compiled catalogs and the demo data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gettext
 import io
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def test_wheel_carries_templates_static_and_migrations(wheel):
     assert "portal/static/css/portal.css" in names
     assert "portal/migrations/env.py" in names
     assert any(name.startswith("portal/migrations/versions/") for name in names)
+
+
+def test_wheel_carries_the_demo_data(wheel):
+    data = tomllib.loads(wheel.read("portal/demo/events.toml").decode())
+    assert "gcm-biennial-report-launch-2020" in [event["slug"] for event in data["events"]]
 
 
 @pytest.mark.parametrize(("lang", "translated"), [("fr", "Intervenants"), ("es", "Oradores")])
