@@ -7,6 +7,7 @@ import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -42,8 +43,11 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # then believed, so that rate limits see each reader's own address (and links use
         # https); with 0 the headers are ignored, as anyone can send them.
         TRUSTED_PROXIES=0,
-        # Where people reach the site, for links in mail sent outside a web request.
+        # Where people reach the site: every link in mail, calendar files and feeds is built
+        # from it, and requests for any other host are refused (see `trusted_hosts`).
         PUBLIC_URL="http://127.0.0.1:5000",
+        # Seconds a reader is asked to wait (Retry-After) when the database cannot answer.
+        UNAVAILABLE_RETRY_AFTER=30,
         RATELIMIT_STORAGE_URI="memory://",
         # Generous per address: a whole delegation may register from one office network.
         REGISTRATION_RATE_LIMIT="120 per hour",
@@ -58,8 +62,21 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_database})
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["PUBLIC_URL"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
+
+
+#: Names of this machine, all trusted together when the public URL is one of them (the demo).
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def trusted_hosts(public_url: str) -> list[str]:
+    """The hosts the site serves: the public URL's (Flask refuses a request for any other
+    with 400, so a forged Host header never reaches a view)."""
+    host = urlsplit(public_url).hostname or ""
+    return list(_LOOPBACK) if host in _LOOPBACK else [host]
 
 
 def _instance_secret_key(path: Path) -> str:

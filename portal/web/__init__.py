@@ -14,9 +14,9 @@ def init_app(app: Flask) -> None:
 
     app.session_interface = CookieSessionInterface()
     if proxies := int(app.config["TRUSTED_PROXIES"]):
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
-        )
+        # The client's address and scheme only: the host is never taken from a header that a
+        # client can forge (links come from PUBLIC_URL, and TRUSTED_HOSTS checks Host).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     templating.init_app(app)
     mail.init_app(app)
     security.init_app(app)

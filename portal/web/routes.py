@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, send_from_directory, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,5 +34,7 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
+        retry_after = str(current_app.config["UNAVAILABLE_RETRY_AFTER"])
+        answer = jsonify(status="unavailable", database="unreachable")
+        return answer, 503, {"Retry-After": retry_after}
     return jsonify(status="ok", database="ok")

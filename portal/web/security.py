@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 from flask import Flask, Response
 
@@ -47,8 +48,21 @@ def permissions_policy(allow_self: Sequence[str] = ()) -> str:
 PERMISSIONS_POLICY = permissions_policy()
 
 
+#: Browsers keep to https for a year once they have seen it (sent only when the public URL
+#: is https: a plain-http demo must stay reachable).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
 def init_app(app: Flask) -> None:
-    app.after_request(_add_security_headers)
+    headers = _SECURITY_HEADERS
+    if urlsplit(app.config["PUBLIC_URL"]).scheme == "https":
+        headers += (("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY),)
+    keys = tuple(name.lower() for name, _ in headers)
+
+    def add_security_headers(response: Response) -> Response:
+        return _add_security_headers(response, headers, keys)
+
+    app.after_request(add_security_headers)
 
 
 _SECURITY_HEADERS = (
@@ -57,12 +71,13 @@ _SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
 )
-_SECURITY_HEADER_KEYS = tuple(name.lower() for name, _ in _SECURITY_HEADERS)
 
 
-def _add_security_headers(response: Response) -> Response:
-    """Each header of `_SECURITY_HEADERS` that the view has not set itself (this runs on
-    every response: one pass over the headers rather than one per header).
+def _add_security_headers(
+    response: Response, headers: tuple[tuple[str, str], ...], keys: tuple[str, ...]
+) -> Response:
+    """Each header of `headers` (named `keys` in lower case) that the view has not set itself
+    (this runs on every response: one pass over the headers rather than one per header).
 
     A 304 goes without them: the client keeps the headers of the answer it already has and
     updates only those the 304 carries (RFC 9111, 4.3.4), and calendar clients polling a
@@ -72,7 +87,7 @@ def _add_security_headers(response: Response) -> Response:
     present = {name.lower() for name, _ in response.headers}
     response.headers.extend(
         header
-        for header, key in zip(_SECURITY_HEADERS, _SECURITY_HEADER_KEYS, strict=True)
+        for header, key in zip(headers, keys, strict=True)
         if key not in present
     )
     return response

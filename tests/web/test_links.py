@@ -7,17 +7,48 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal import create_app
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from tests.factories import create_event
+from tests.helpers import app_config
 
 pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
-FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+FORGED_HOST = {"Host": "evil.example"}
+FORGED = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Port": "8443"}
 
 
-def test_a_forged_host_never_reaches_a_registrants_mail(app, client):
+@pytest.mark.parametrize("path", ["/en/", "/manage/login", "/api/v1/events", "/calendar.ics"])
+def test_a_request_for_a_host_the_site_does_not_serve_is_refused(app, client, path):
     app.config.update(PUBLIC_URL="https://events.example.org")
+    app.config["TRUSTED_HOSTS"] = ["events.example.org"]
+
+    assert client.get(path, headers=FORGED_HOST).status_code == 400
+    assert client.get(path, base_url="https://events.example.org").status_code < 400
+
+
+def test_the_public_url_decides_the_trusted_hosts(app):
+    from portal.config import trusted_hosts
+
+    assert trusted_hosts("https://events.example.org/portal") == ["events.example.org"]
+    assert set(trusted_hosts("http://127.0.0.1:5000")) == {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture
+def proxied_client(app, migrated_database, tmp_path):
+    """A client of the app as deployed behind one proxy (docs/deploy.md), on the test
+    database; `app` empties the tables afterwards."""
+    config = app_config(migrated_database)
+    config.update(PUBLIC_URL="https://events.example.org", TRUSTED_PROXIES=1)
+    proxied = create_app(config, str(tmp_path / "proxied"))
+    proxied.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+    proxied.test_client_class = type(app.test_client())
+    return proxied.test_client()
+
+
+def test_a_forged_forwarded_host_never_reaches_a_registrants_mail(proxied_client):
+    client = proxied_client
     event = create_event()
     url = f"/en/events/{event.slug}/register"
     form = {
@@ -30,12 +61,16 @@ def test_a_forged_host_never_reaches_a_registrants_mail(app, client):
         "language": "en",
         "consent": "y",
     }
-    page = client.get(url, headers=FORGED).text
+    site = "https://events.example.org"
+    page = client.get(url, headers=FORGED, base_url=site).text
     form["csrf_token"] = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
-    response = client.post(url, data=form, headers=FORGED)
+    # Over https, Flask-WTF also wants the form's page as the referrer.
+    headers = {**FORGED, "Referer": f"{site}{url}"}
+    response = client.post(url, data=form, headers=headers, base_url=site)
 
     assert response.status_code == 302
+    db.session.expire_all()
     (message,) = db.session.scalars(select(OutboxMessage))
     assert "evil.example" not in message.text_body + message.html_body
     assert f"https://events.example.org/en/events/{event.slug}/" in message.text_body

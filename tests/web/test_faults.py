@@ -1,0 +1,84 @@
+"""Answers that say what went wrong: 503 with Retry-After when the database cannot answer,
+Allow on a 405, HSTS once the site is served over https."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+
+
+@pytest.fixture
+def unreachable_client(tmp_path):
+    """A client of an app whose database cannot be opened."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_URL": "http://localhost",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/folder/portal.sqlite3",
+        },
+        str(tmp_path / "instance"),
+    )
+    return app.test_client()
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("/en/events/some-event/register", "The service is briefly unavailable"),
+    ],
+)
+def test_pages_answer_503_in_the_readers_language_when_the_database_is_unreachable(
+    unreachable_client, path, text
+):
+    response = unreachable_client.get(path)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert text in response.text.replace("\u00a0", " ")
+
+
+def test_the_api_answers_503_in_json_when_the_database_is_unreachable(unreachable_client):
+    response = unreachable_client.get("/api/v1/events")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.json["error"]["status"] == 503
+
+
+def test_the_health_check_says_the_database_is_unreachable(unreachable_client):
+    response = unreachable_client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.json == {"status": "unavailable", "database": "unreachable"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/en/", {"GET", "HEAD", "OPTIONS"}),
+        ("PUT", "/manage/login", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("DELETE", "/api/v1/events", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ],
+)
+def test_a_405_says_which_methods_are_allowed(client, method, path, allowed):
+    response = client.open(path, method=method)
+
+    assert response.status_code == 405
+    assert {name.strip() for name in response.headers["Allow"].split(",")} == allowed
+
+
+def test_https_sites_ask_browsers_to_keep_to_https(migrated_database, tmp_path):
+    from tests.helpers import app_config
+
+    config = {**app_config(migrated_database), "PUBLIC_URL": "https://events.example.org"}
+    app = create_app(config, str(tmp_path / "instance"))
+    response = app.test_client().get("/healthz", base_url="https://events.example.org")
+
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_plain_http_site_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
