@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -18,6 +19,9 @@ PHOTO_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 #: Photos are scaled down to fit this square; larger ones only cost readers bandwidth.
 MAX_PHOTO_SIDE = 800
+#: Largest image accepted, by the size its header declares, checked before anything is
+#: decoded: a small file can declare 12,000 × 12,000 pixels and take gigabytes to decode.
+MAX_PHOTO_PIXELS = 40_000_000
 _FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
     "PNG": ("png", "image/png"),
@@ -41,13 +45,27 @@ def save_speaker_photo(upload: FileStorage) -> str:
     data = upload.stream.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
         raise InvalidField("photo", _l("Choose an image of at most 2 MB."))
+    too_large = InvalidField("photo", _l("Choose an image of at most 40 megapixels."))
+    not_an_image = InvalidField("photo", _l("This file is not a JPEG, PNG or WebP image."))
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns up to twice its own limit; here anything past it is refused.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size  # from the header: nothing is decoded yet
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise not_an_image from None
+    if width * height > MAX_PHOTO_PIXELS:
+        raise too_large
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise InvalidField("photo", _l("This file is not a JPEG, PNG or WebP image.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise not_an_image from None
     image_format = image.format
     if image_format not in _FORMATS:
         raise InvalidField("photo", _l("This file is not a JPEG, PNG or WebP image."))
