@@ -145,7 +145,7 @@ def _export_registrations(slug: str, kind: str) -> Response:
     return export_response(table, kind)
 
 
-def _event_answer(event: Event, viewer: Organizer | None) -> dict:
+def _event_answer(event: Event, viewer: Organizer | None) -> dict[str, Any]:
     with ApiContext({"viewer": viewer}):
         return EventSchema().dump(event)
 
