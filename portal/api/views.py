@@ -2,13 +2,13 @@
 registrations with a token.
 
 Every answer is JSON, errors included: ``{"error": {"status", "code", "field", "message"}}``
-(see `openapi.py`). A request that fails changes nothing: the session is rolled back.
+(see `schemas.py`). The request owns the transaction (`portal.web.transaction`): views and
+services only flush, and a request that fails changes nothing.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,23 +17,25 @@ from werkzeug.exceptions import HTTPException
 
 from portal.api.auth import bearer_organizer, require_organizer
 from portal.api.openapi import OPENAPI_DOCUMENT
-from portal.api.serializers import (
-    MAX_PAGE,
-    MAX_REGISTRATIONS_PER_PAGE,
-    REGISTRATIONS_PER_PAGE,
+from portal.api.schemas import (
+    ApiContext,
+    ErrorSchema,
     EventChanges,
+    EventInputSchema,
+    EventListSchema,
+    EventSchema,
+    ExportQuerySchema,
+    RegistrationListSchema,
+    RegistrationQuerySchema,
     api_field,
-    event_changes_from_json,
-    event_to_json,
-    registration_to_json,
+    load,
+    load_query,
 )
 from portal.events import services
 from portal.events.models import Event, EventStatus
-from portal.exports.registrations import parse_statuses, registration_table
-from portal.extensions import db
-from portal.i18n import LANGUAGES, _l, current_language
+from portal.exports.registrations import registration_table
+from portal.i18n import _l
 from portal.organizers.models import Organizer
-from portal.registration.models import RegistrationState
 from portal.registration.queries import RegistrationFilters, find_registrations, waitlist_positions
 from portal.validation import InvalidField
 from portal.web.exports import export_response
@@ -52,8 +54,6 @@ HTTP_ERRORS = {
     500: ("internal_error", _l("Something went wrong")),
 }
 
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
-
 
 # --- Events ----------------------------------------------------------------------------------
 
@@ -62,15 +62,8 @@ _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 def list_events():
     viewer = bearer_organizer()
     upcoming, past = services.list_public_events()
-    answer = {
-        "events": [
-            event_to_json(event, private=viewer is not None and services.can_manage(viewer, event))
-            for event in upcoming + past
-        ]
-    }
-    if viewer is not None:
-        db.session.commit()  # keeps the token's time of last use
-    return answer
+    with ApiContext({"viewer": viewer}):
+        return EventListSchema().dump({"events": upcoming + past})
 
 
 @bp.get("/events/<slug>")
@@ -80,45 +73,36 @@ def event(slug: str):
     manages = viewer is not None and services.can_manage(viewer, found)
     if found.status not in services.PUBLIC_STATUSES and not manages:
         abort(404)  # a draft, to anyone who may not manage it, does not exist
-    answer = event_to_json(found, private=manages)
-    if viewer is not None:
-        db.session.commit()  # keeps the token's time of last use
-    return answer
+    return _event_answer(found, viewer)
 
 
 @bp.post("/events")
 def create_event():
     organizer = require_organizer()
-    changes = event_changes_from_json(_json_object_body())
+    changes = load(EventInputSchema(), _json_object_body())
     created = services.create_event(organizer, changes.fields)
     _apply_speakers_streams_and_status(created, organizer, changes)
-    db.session.commit()
     location = url_for(".event", slug=created.slug, _external=True)
-    return event_to_json(created, private=True), 201, {"Location": location}
+    return _event_answer(created, organizer), 201, {"Location": location}
 
 
 @bp.patch("/events/<slug>")
 def update_event(slug: str):
     organizer, found = _managed_event(slug)
-    changes = event_changes_from_json(_json_object_body())
+    changes = load(EventInputSchema(partial=True), _json_object_body())
     services.update_event(found, organizer, changes.fields)
     _apply_speakers_streams_and_status(found, organizer, changes)
-    db.session.commit()
-    return event_to_json(found, private=True)
+    return _event_answer(found, organizer)
 
 
 @bp.get("/events/<slug>/registrations")
 def event_registrations(slug: str):
     _, found = _managed_event(slug)
-    page = _whole_number("page", 1, MAX_PAGE, default=1)
-    per_page = _whole_number(
-        "per_page", 1, MAX_REGISTRATIONS_PER_PAGE, default=REGISTRATIONS_PER_PAGE
-    )
-    status = _registration_status()
+    query = load_query(RegistrationQuerySchema(), request.args)
+    page, per_page, status = query["page"], query["per_page"], query.get("status")
     result = find_registrations(
         found, RegistrationFilters(state=status), page=page, per_page=per_page
     )
-    positions = waitlist_positions(result.items)
     next_url = None
     if result.has_next:
         status_args = {"status": status.value} if status else {}
@@ -131,17 +115,14 @@ def event_registrations(slug: str):
             _external=True,
         )
     answer = {
-        "registrations": [
-            registration_to_json(registration, positions.get(registration.id))
-            for registration in result.items
-        ],
+        "registrations": result.items,
         "page": page,
         "per_page": per_page,
         "total": result.total,
         "next": next_url,
     }
-    db.session.commit()  # keeps the token's time of last use
-    return answer
+    with ApiContext({"waitlist_positions": waitlist_positions(result.items)}):
+        return RegistrationListSchema().dump(answer)
 
 
 @bp.get("/events/<slug>/registrations.csv")
@@ -159,22 +140,14 @@ def _export_registrations(slug: str, kind: str) -> Response:
     and words in ``?lang=`` (else Accept-Language), ``?status=`` to keep some statuses."""
     _, found = _managed_event(slug)
     # A bad parameter answers 422 `invalid_field`, as the JSON list does.
-    table = registration_table(
-        found, parse_statuses(request.args.getlist("status")), _export_language()
-    )
-    db.session.commit()  # keeps the token's time of last use, before the rows are read
+    query = load_query(ExportQuerySchema(), request.args)
+    table = registration_table(found, query["status"], query["lang"])
     return export_response(table, kind)
 
 
-def _export_language() -> str:
-    lang = request.args.get("lang")
-    if lang is None:
-        return current_language()
-    if lang not in LANGUAGES:
-        raise InvalidField(
-            "lang", _l("Choose one of these values: %(values)s.", values=", ".join(LANGUAGES))
-        )
-    return lang
+def _event_answer(event: Event, viewer: Organizer | None) -> dict[str, Any]:
+    with ApiContext({"viewer": viewer}):
+        return EventSchema().dump(event)
 
 
 def _managed_event(slug: str) -> tuple[Organizer, Event]:
@@ -205,39 +178,6 @@ def _json_object_body() -> Mapping[str, Any]:
     if not isinstance(body, dict):
         abort(400)
     return body
-
-
-def _whole_number(name: str, minimum: int, maximum: int, *, default: int) -> int:
-    """A query parameter that must be a whole number within bounds, if given."""
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not _WHOLE_NUMBER.fullmatch(value) or not minimum <= int(value) <= maximum:
-        raise InvalidField(
-            name,
-            _l(
-                "Give a whole number from %(minimum)d to %(maximum)d.",
-                minimum=minimum,
-                maximum=maximum,
-            ),
-        )
-    return int(value)
-
-
-def _registration_status() -> RegistrationState | None:
-    value = request.args.get("status")
-    if value is None:
-        return None
-    try:
-        return RegistrationState(value)
-    except ValueError:
-        raise InvalidField(
-            "status",
-            _l(
-                "Choose one of these values: %(values)s.",
-                values=", ".join(state.value for state in RegistrationState),
-            ),
-        ) from None
 
 
 def _apply_speakers_streams_and_status(
@@ -271,13 +211,12 @@ def error_response(
     body: dict[str, Any] = {"status": status, "code": code, "field": field, "message": str(message)}
     if errors is not None:
         body["errors"] = errors
-    response = jsonify(error=body)
+    response = jsonify(ErrorSchema().dump({"error": body}))
     response.status_code = status
     return response
 
 
 def _field_errors_response(status: int, code: str, error: InvalidField) -> Response:
-    db.session.rollback()
     every = [
         {"field": api_field(each.field), "message": str(each.message)}
         for each in getattr(error, "errors", [error])
@@ -297,7 +236,6 @@ def _invalid_field(error: InvalidField) -> Response:
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
-    db.session.rollback()
     return _http_error_response(error)
 
 

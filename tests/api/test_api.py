@@ -379,6 +379,18 @@ def test_invalid_fields_are_named_and_nothing_is_created(api, token, overrides, 
     assert _database_state() == before
 
 
+def test_every_misshapen_field_is_listed_at_once(api, token):
+    body = _body(colour="blue", capacity=10, streams=[{"language": "en"}, "x"])
+
+    response = api.post("/api/v1/events", body, token=token)
+
+    assert response.status_code == 422
+    error = _error(response)
+    fields = {each["field"] for each in error["errors"]}
+    assert fields == {"colour", "capacity", "streams[0].url", "streams[1]"}
+    assert error["field"] in fields and all(each["message"] for each in error["errors"])
+
+
 def test_a_refused_change_leaves_the_event_as_it_was(api, manager, token):
     create_event(slug="briefing", managers=[manager], speakers=[{"name": "Ana"}])
     before = _database_state()
