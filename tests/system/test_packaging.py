@@ -45,6 +45,7 @@ def test_wheel_carries_templates_static_and_migrations(wheel):
     assert "portal/templates/errors/404.html" in names
     assert "portal/static/css/portal.css" in names
     assert "portal/migrations/env.py" in names
+    assert "portal/registration/un_countries.json" in names
     assert any(name.startswith("portal/migrations/versions/") for name in names)
 
 
