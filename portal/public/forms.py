@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.events.models import Event, Question, QuestionKind
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
-from portal.registration.countries import country_choices
+from portal.registration.countries import country_groups
 from portal.registration.models import ParticipantCategory
 from portal.registration.services import DETAIL_FIELDS, attendance_modes
 from portal.web.forms import CachedOptionsSelect
@@ -62,9 +62,12 @@ class DetailsForm(FlaskForm):
     )
 
     def fill_choices(self, event: Event, lang: str) -> None:
-        """Choices named in the reader's language (countries from Babel, not a hand-made list)."""
+        """Choices named in the reader's language; countries under the UN's own names, States
+        first, then other areas in a group of their own."""
         self.country.choices = [SelectChoice("", _("Choose a country"))] + [
-            SelectChoice(code, name) for code, name in country_choices(lang)
+            SelectChoice(code, name, optgroup=label)
+            for label, choices in country_groups(lang)
+            for code, name in choices
         ]
         self.category.choices = [SelectChoice("", _("Choose a category"))] + [
             SelectChoice(member.value, str(member.title)) for member in ParticipantCategory

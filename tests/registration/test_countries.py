@@ -230,3 +230,14 @@ def test_order_ignores_accents_and_case():
 @pytest.mark.parametrize(("lang", "expected"), [("fr_CH", "fr"), ("zh-Hans", "zh"), ("de", "en")])
 def test_regional_and_other_languages(lang, expected):
     assert country_names(lang) == country_names(expected)
+
+
+def test_the_form_lists_states_first_then_other_areas_apart(client):
+    from tests.factories import create_event
+
+    event = create_event()
+    page = client.get(f"/fr/events/{event.slug}/register").text
+
+    states = page.index('<optgroup label="États Membres et États observateurs">')
+    areas = page.index('<optgroup label="Autres pays ou zones">')
+    assert states < page.index(">République de Corée<") < areas < page.index(">Porto Rico<")
