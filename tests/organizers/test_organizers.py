@@ -60,12 +60,11 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(app):
     token, secret = services.create_api_token(organizer, "publishing script")
     db.session.commit()
     assert secret not in token.token_hash and secret.startswith(token.prefix)
-    assert services.organizer_for_token(secret) == organizer
-    assert token.last_used_at is not None
-    assert services.organizer_for_token(secret + "x") is None
-    assert services.organizer_for_token("") is None
+    assert services.find_api_token(secret) == token
+    assert services.find_api_token(secret + "x") is None
+    assert services.find_api_token("") is None
     services.revoke_api_token(token)
-    assert services.organizer_for_token(secret) is None
+    assert services.find_api_token(secret) is None
 
 
 def test_cli_creates_organizers_and_prompts_for_the_password(runner):
@@ -88,5 +87,5 @@ def test_cli_prints_a_working_api_token(runner):
     organizer = create_organizer("ana@example.org")
     result = runner.invoke(args=["create-api-token", "ana@example.org"])
     assert result.exit_code == 0, result.output
-    assert services.organizer_for_token(result.output.strip()) == organizer
+    assert services.find_api_token(result.output.strip()).organizer == organizer
     assert runner.invoke(args=["create-api-token", "nobody@example.org"]).exit_code != 0
