@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 #: `Session.info` key set once the session's transaction has flushed a change.
 _WROTE = "portal_wrote"
+#: `Session.info` key of what to do once the session's transaction has committed.
+_AFTER_COMMIT = "portal_after_commit"
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +35,8 @@ def init_app(app: Flask) -> None:
         ("after_flush", _mark_written),
         ("after_commit", _forget_written),
         ("after_rollback", _forget_written),
+        ("after_commit", _run_after_commit),
+        ("after_rollback", _drop_after_commit),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
@@ -138,6 +143,22 @@ def begin_write() -> None:
 def has_written(session: Session) -> bool:
     """Whether the session's transaction holds a change, flushed or not."""
     return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Do `action` once the session's transaction has committed, and never if it rolls back:
+    for what the database cannot undo, such as deleting a file the old row pointed to."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+def _drop_after_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def _mark_written(session: Session, flush_context: Any) -> None:
