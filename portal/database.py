@@ -13,7 +13,7 @@ from flask import Flask
 from flask_babel import LazyString
 from sqlalchemy import JSON, DateTime, TypeDecorator, event, text
 from sqlalchemy.ext.mutable import MutableDict
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.extensions import db
 from portal.timeutil import as_utc
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
             event.listen(engine, "connect", _tune_sqlite)
     for name, listener in (
         ("after_flush", _mark_written),
+        ("do_orm_execute", _mark_statement_written),
         ("after_commit", _forget_written),
         ("after_rollback", _forget_written),
         ("after_commit", _run_after_commit),
@@ -146,7 +147,7 @@ def has_written(session: Session) -> bool:
 
 
 def after_commit(action: Callable[[], None]) -> None:
-    """Do `action` once the session's transaction has committed, and never if it rolls back:
+    """Do `action` once the transaction in progress has committed, and never if it rolls back:
     for what the database cannot undo, such as deleting a file the old row pointed to."""
     db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
@@ -163,6 +164,13 @@ def _drop_after_commit(session: Session) -> None:
 
 def _mark_written(session: Session, flush_context: Any) -> None:
     session.info[_WROTE] = True
+
+
+def _mark_statement_written(orm_execute_state: ORMExecuteState) -> None:
+    # An UPDATE run through the session (a check-in, the seats' lock) changes rows without a
+    # flush: it counts as a change too, so that the request commits it.
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        orm_execute_state.session.info[_WROTE] = True
 
 
 def _forget_written(session: Session) -> None:
