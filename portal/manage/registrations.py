@@ -282,7 +282,7 @@ def confirm_registration(slug: str, registration_id: int):
     try:
         changed = services.confirm_from_waitlist(registration, _actor())
     except services.NoFreeSeat:
-        # Raised before any change: the redirect below commits nothing.
+        # Raised before the registration changed: nothing of it is committed.
         flash(
             _(
                 "Every seat is taken: %(name)s stays on the waiting list. Free a seat or raise "
