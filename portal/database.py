@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -12,7 +13,7 @@ from flask import Flask
 from flask_babel import LazyString
 from sqlalchemy import JSON, DateTime, TypeDecorator, event, text
 from sqlalchemy.ext.mutable import MutableDict
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.extensions import db
 from portal.timeutil import as_utc
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 #: `Session.info` key set once the session's transaction has flushed a change.
 _WROTE = "portal_wrote"
+#: `Session.info` key of what to do once the session's transaction has committed.
+_AFTER_COMMIT = "portal_after_commit"
 
 
 def init_app(app: Flask) -> None:
@@ -30,8 +33,11 @@ def init_app(app: Flask) -> None:
             event.listen(engine, "connect", _tune_sqlite)
     for name, listener in (
         ("after_flush", _mark_written),
+        ("do_orm_execute", _mark_statement_written),
         ("after_commit", _forget_written),
         ("after_rollback", _forget_written),
+        ("after_commit", _run_after_commit),
+        ("after_rollback", _drop_after_commit),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
@@ -140,8 +146,31 @@ def has_written(session: Session) -> bool:
     return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
 
 
+def after_commit(action: Callable[[], None]) -> None:
+    """Do `action` once the transaction in progress has committed, and never if it rolls back:
+    for what the database cannot undo, such as deleting a file the old row pointed to."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+def _drop_after_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_AFTER_COMMIT, None)
+
+
 def _mark_written(session: Session, flush_context: Any) -> None:
     session.info[_WROTE] = True
+
+
+def _mark_statement_written(orm_execute_state: ORMExecuteState) -> None:
+    # An UPDATE run through the session (a check-in, the seats' lock) changes rows without a
+    # flush: it counts as a change too, so that the request commits it.
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        orm_execute_state.session.info[_WROTE] = True
 
 
 def _forget_written(session: Session) -> None:

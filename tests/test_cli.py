@@ -127,3 +127,35 @@ def test_db_upgrade_builds_an_empty_database(tmp_path):
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"events", "speakers", "streams", "programme_items", "alembic_version"} <= tables
+
+
+def test_send_mail_gives_up_on_a_message_and_records_it_once_as_the_system(app, runner):
+    from portal.mail.models import OutboxMessage, OutboxStatus
+    from portal.organizers.audit import ActorKind, AuditEntry
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_MAX_ATTEMPTS=1)
+    message = OutboxMessage(
+        message_id="<lost@example.org>",
+        to_address="nobody@example.org",
+        subject="Hello",
+        text_body="Hello",
+        html_body="<p>Hello</p>",
+        language="en",
+    )
+    db.session.add(message)
+    db.session.commit()
+
+    result = runner.invoke(args=["send-mail"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 failed" in result.output
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status is OutboxStatus.FAILED
+    entries = db.session.scalars(select(AuditEntry)).all()
+    assert [(e.action, e.actor_kind, e.organizer_id) for e in entries] == [
+        ("mail.failed", ActorKind.SYSTEM, None)
+    ]
+    assert entries[0].details["message_id"] == message.id

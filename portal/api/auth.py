@@ -7,7 +7,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from portal.organizers.models import Organizer
-from portal.organizers.services import organizer_for_token
+from portal.organizers.services import find_api_token, note_token_use
 
 
 def bearer_organizer() -> Organizer | None:
@@ -15,15 +15,18 @@ def bearer_organizer() -> Organizer | None:
 
     A token that is sent must be valid (RFC 6750): a wrong, revoked or malformed one answers
     401 rather than being ignored, so that a script learns at once that its token is dead.
+    Its use is noted apart from the request's transaction, which stays clean for a request
+    that only reads.
     """
     if "Authorization" not in request.headers:
         return None
     authorization = request.authorization
-    token = authorization.token if authorization and authorization.type == "bearer" else None
-    organizer = organizer_for_token(token) if token else None
-    if organizer is None:
+    secret = authorization.token if authorization and authorization.type == "bearer" else None
+    token = find_api_token(secret) if secret else None
+    if token is None:
         raise _unauthorized(error="invalid_token")
-    return organizer
+    note_token_use(token)
+    return token.organizer
 
 
 def require_organizer() -> Organizer:

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from portal.extensions import db
 from portal.mail import smtp
 from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.organizers import audit
 from portal.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
@@ -221,6 +222,16 @@ def _record_failure(
         values["status"] = OutboxStatus.FAILED
         report.failed += 1
         logger.error("Giving up on outbox message %s: %s", message_id, description)
+        # Committed with the message's new status by `_set`: an undelivered email is a change
+        # of state someone may have to act on.
+        audit.record(
+            "mail.failed",
+            event=None,
+            actor=audit.SYSTEM,
+            message_id=message_id,
+            attempts=attempts,
+            error=description,
+        )
     else:
         values["next_attempt_at"] = now_utc() + retry_delay(attempts)
         report.retrying += 1

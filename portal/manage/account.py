@@ -13,6 +13,7 @@ from portal.organizers import services
 from portal.organizers.models import ApiToken
 from portal.validation import InvalidField
 from portal.web.forms import show_errors
+from portal.web.transaction import form_status
 
 
 def _submitted_email() -> str:
@@ -34,7 +35,7 @@ def login():
             return redirect(_safe_next() or url_for("manage.home"))
         # The same answer whether the address is unknown or the password wrong.
         form.form_errors.append(_("The email address or the password is not right."))
-    return render_template("manage/login.html", form=form)
+    return render_template("manage/login.html", form=form), form_status(form)
 
 
 def _safe_next() -> str | None:
@@ -61,7 +62,6 @@ def account():
     password_form = PasswordForm(prefix="password")
     if submitted(language_form) and language_form.validate_on_submit():
         organizer.language = language_form.language.data
-        db.session.commit()
         flash_saved()
         return redirect(url_for("manage.account"))
     if submitted(password_form) and password_form.validate_on_submit():
@@ -72,7 +72,6 @@ def account():
         except InvalidField as error:
             show_errors(password_form, error)
         else:
-            db.session.commit()
             login_user(organizer)  # the session id changed with the password
             flash(
                 _("Your password has been changed. Other sessions have been signed out."), "success"
@@ -80,7 +79,7 @@ def account():
             return redirect(url_for("manage.account"))
     return render_template(
         "manage/account.html", language_form=language_form, password_form=password_form
-    )
+    ), form_status(language_form, password_form)
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -90,7 +89,6 @@ def tokens():
     new_secret = None
     if form.validate_on_submit():
         _, new_secret = services.create_api_token(organizer, form.label.data or "")
-        db.session.commit()
         form = TokenForm(formdata=None)
     return render_template(
         "manage/tokens.html",
@@ -98,7 +96,7 @@ def tokens():
         tokens=organizer.tokens,
         new_secret=new_secret,
         revoke_form=ConfirmForm(),
-    )
+    ), form_status(form)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -108,6 +106,5 @@ def revoke_token(token_id: int):
         abort(404)
     if ConfirmForm().validate_on_submit():
         services.revoke_api_token(token)
-        db.session.commit()
         flash(_("The token has been revoked."), "success")
     return redirect(url_for("manage.tokens"))

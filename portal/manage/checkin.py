@@ -14,7 +14,6 @@ from wtforms import SearchField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.events.models import Event
-from portal.extensions import db
 from portal.i18n import _, _l, format_short_time
 from portal.manage import (
     bp,
@@ -127,10 +126,8 @@ def undo_check_in(slug: str, registration_id: int):
     if ConfirmForm().validate_on_submit():
         name = registration.full_name
         if services.undo_check_in(registration, current_organizer()):
-            db.session.commit()
             flash(_("The check-in of %(name)s has been undone.", name=name), "success")
         else:
-            db.session.rollback()
             flash(_("%(name)s was not checked in: nothing was changed.", name=name), "error")
     return _back(event, shown=registration)
 
@@ -139,10 +136,8 @@ def _check_in_and_tell(registration: Registration) -> None:
     try:
         result = services.check_in(registration, current_organizer())
     except services.NotConfirmed as refusal:
-        db.session.rollback()
         flash(refusal.message, "error")
         return
-    db.session.commit()
     name = registration.full_name
     if result.new:
         flash(

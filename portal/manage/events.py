@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
+from portal.database import after_commit
 from portal.events import photos as media
 from portal.events import services
 from portal.events.models import Speaker
 from portal.events.services import SCHEDULE_FIELDS
-from portal.extensions import db
 from portal.i18n import _
 from portal.manage import (
     bp,
@@ -31,6 +31,7 @@ from portal.registration import queries
 from portal.timeutil import all_zone_names
 from portal.validation import InvalidField
 from portal.web.forms import show_errors
+from portal.web.transaction import form_status
 
 
 @bp.get("/")
@@ -48,10 +49,8 @@ def new_event():
         try:
             event = services.create_event(current_organizer(), form.service_fields())
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
             flash(
                 _(
                     "The event has been created as a draft. Add speakers and streams, then "
@@ -62,7 +61,7 @@ def new_event():
             return redirect(url_for("manage.event", slug=event.slug))
     return render_template(
         "manage/event_form.html", form=form, event=None, zone_names=sorted(all_zone_names())
-    )
+    ), form_status(form)
 
 
 @bp.get("/events/<slug>/")
@@ -86,10 +85,8 @@ def edit_event(slug: str):
         try:
             changed = services.update_event(found, current_organizer(), form.service_fields())
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
             if changed & SCHEDULE_FIELDS and found.is_published:
                 flash(_("The event has been rescheduled."), "success")
             else:
@@ -97,7 +94,7 @@ def edit_event(slug: str):
             return redirect(url_for("manage.event", slug=found.slug))
     return render_template(
         "manage/event_form.html", form=form, event=found, zone_names=sorted(all_zone_names())
-    )
+    ), form_status(form)
 
 
 @bp.post("/events/<slug>/publish")
@@ -109,7 +106,6 @@ def publish_event(slug: str):
         except InvalidField as error:
             flash(str(error.message), "error")
         else:
-            db.session.commit()
             flash(_("The event is published."), "success")
     return redirect(url_for("manage.event", slug=found.slug))
 
@@ -120,10 +116,9 @@ def cancel_event(slug: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.cancel_event(found, current_organizer())
-        db.session.commit()
         flash(_("The event has been cancelled."), "success")
         return redirect(url_for("manage.event", slug=found.slug))
-    return render_template("manage/event_cancel.html", event=found, form=form)
+    return render_template("manage/event_cancel.html", event=found, form=form), form_status(form)
 
 
 # --- Speakers -------------------------------------------------------------------------------
@@ -150,16 +145,14 @@ def speakers(slug: str):
             try:
                 services.add_speaker(found, current_organizer(), form.service_fields(), photo)
             except InvalidField as error:
-                db.session.rollback()
                 media.delete_speaker_photo(photo)
                 show_errors(form, error)
             else:
-                db.session.commit()
                 flash(_("The speaker has been added."), "success")
                 return redirect(url_for("manage.speakers", slug=found.slug))
     return render_template(
         "manage/speakers.html", event=found, form=form, action_form=ConfirmForm()
-    )
+    ), form_status(form)
 
 
 @bp.route("/events/<slug>/speakers/<int:speaker_id>", methods=["GET", "POST"])
@@ -176,15 +169,15 @@ def edit_speaker(slug: str, speaker_id: int):
                 if photo or form.remove_photo.data:
                     replaced = services.set_speaker_photo(speaker, current_organizer(), photo)
             except InvalidField as error:
-                db.session.rollback()
                 media.delete_speaker_photo(photo)
                 show_errors(form, error)
             else:
-                db.session.commit()
-                media.delete_speaker_photo(replaced)
+                after_commit(lambda: media.delete_speaker_photo(replaced))
                 flash_saved()
                 return redirect(url_for("manage.speakers", slug=found.slug))
-    return render_template("manage/speaker_form.html", event=found, speaker=speaker, form=form)
+    return render_template(
+        "manage/speaker_form.html", event=found, speaker=speaker, form=form
+    ), form_status(form)
 
 
 @bp.post("/events/<slug>/speakers/<int:speaker_id>/move")
@@ -194,7 +187,6 @@ def move_speaker(slug: str, speaker_id: int):
     form = MoveForm()
     if form.validate_on_submit():
         services.move_speaker(speaker, current_organizer(), form.offset)
-        db.session.commit()
     return redirect(url_for("manage.speakers", slug=found.slug, _anchor=f"speaker-{speaker.id}"))
 
 
@@ -205,8 +197,7 @@ def delete_speaker(slug: str, speaker_id: int):
     if ConfirmForm().validate_on_submit():
         photo = speaker.photo
         services.remove_speaker(speaker, current_organizer())
-        db.session.commit()
-        media.delete_speaker_photo(photo)
+        after_commit(lambda: media.delete_speaker_photo(photo))
         flash(_("%(name)s has been removed from the speakers.", name=speaker.name), "success")
     return redirect(url_for("manage.speakers", slug=found.slug))
 
@@ -222,15 +213,13 @@ def streams(slug: str):
         try:
             services.set_streams(found, current_organizer(), form.settings())
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
             flash_saved()
             return redirect(url_for("manage.event", slug=found.slug))
     return render_template(
         "manage/streams.html", event=found, form=form, languages=services.STREAM_LANGUAGES
-    )
+    ), form_status(form)
 
 
 @bp.route("/events/<slug>/organizers", methods=["GET", "POST"])
@@ -246,12 +235,11 @@ def event_managers(slug: str):
                 services.set_event_managers(
                     found, current_organizer(), [*found.managers, organizer]
                 )
-                db.session.commit()
             flash(_("%(email)s now manages this event.", email=organizer.email), "success")
             return redirect(url_for("manage.event_managers", slug=found.slug))
     return render_template(
         "manage/event_managers.html", event=found, form=form, action_form=ConfirmForm()
-    )
+    ), form_status(form)
 
 
 @bp.post("/events/<slug>/organizers/<int:organizer_id>/remove")
@@ -264,6 +252,5 @@ def remove_event_manager(slug: str, organizer_id: int):
         except InvalidField as error:
             flash(str(error.message), "error")
         else:
-            db.session.commit()
             flash_saved()
     return redirect(url_for("manage.event_managers", slug=found.slug))

@@ -13,6 +13,7 @@ from portal.organizers import services
 from portal.organizers.models import Organizer
 from portal.validation import InvalidField
 from portal.web.forms import show_errors
+from portal.web.transaction import form_status
 
 
 @bp.route("/organizers/", methods=["GET", "POST"])
@@ -30,13 +31,12 @@ def organizers():
         except InvalidField as error:
             show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("%(email)s can now sign in.", email=organizer.email), "success")
             return redirect(url_for("manage.organizers"))
     everyone = db.session.scalars(select(Organizer).order_by(Organizer.email)).all()
     return render_template(
         "manage/organizers.html", form=form, organizers=everyone, toggle_form=ConfirmForm()
-    )
+    ), form_status(form)
 
 
 @bp.post("/organizers/<int:organizer_id>/toggle-active")
@@ -48,6 +48,5 @@ def toggle_organizer(organizer_id: int):
     elif ConfirmForm().validate_on_submit():
         organizer.is_active_account = not organizer.is_active_account
         organizer.session_version += 1  # signs the person out everywhere
-        db.session.commit()
         flash(_("The account has been updated."), "success")
     return redirect(url_for("manage.organizers"))

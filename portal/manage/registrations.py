@@ -1,14 +1,16 @@
 """Organizers' registration pages: the list (search, filters, pages), the decisions about
 seats, and the event's own questions on the registration form.
 
-Seat decisions go through `portal.registration.services`, which lock the seats themselves:
-they are called with nothing unsaved in the session, and the request commits once after.
+Seat decisions go through `portal.registration.services`, which lock the seats themselves and
+write the audit log: they are called with nothing unsaved in the session, and the request
+commits once after (`portal.web.transaction`). A form shown again with errors answers 422, so
+that nothing of a failed attempt is kept.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from flask import flash, redirect, render_template, request, url_for
@@ -21,11 +23,10 @@ from wtforms.validators import Length
 from portal.events import questions as question_services
 from portal.events.models import Event, Question, QuestionKind
 from portal.exports.registrations import parse_statuses, registration_table
-from portal.extensions import db
 from portal.i18n import LANGUAGES, _, _l, current_language, language_name
 from portal.manage import bp, current_organizer, flash_saved, load_event_item, load_managed_event
 from portal.manage.forms import ConfirmForm, MoveForm
-from portal.organizers import audit
+from portal.organizers.audit import Actor
 from portal.registration import services
 from portal.registration.countries import country_name
 from portal.registration.models import (
@@ -44,6 +45,7 @@ from portal.registration.queries import (
 from portal.validation import InvalidField
 from portal.web.exports import export_response
 from portal.web.forms import show_errors
+from portal.web.transaction import form_status
 
 PER_PAGE = 50
 #: Query parameters of the list that a decision keeps when it comes back to it.
@@ -227,23 +229,8 @@ def _back_to_list(event: Event) -> Response:
 # --- Decisions -------------------------------------------------------------------------------
 
 
-def _decide(registration: Registration, action: str, decision: Callable[[], None]) -> bool:
-    """Run a seat decision, record it in the audit log if it changed the registration's state,
-    and commit; return whether it changed anything."""
-    before = registration.state
-    decision()
-    changed = registration.state is not before
-    if changed:
-        audit.record(
-            action,
-            event=registration.event,
-            actor=current_organizer(),
-            registration_id=registration.id,
-            name=registration.full_name,
-            state=registration.state.value,
-        )
-    db.session.commit()
-    return changed
+def _actor() -> Actor:
+    return Actor.back_office(current_organizer())
 
 
 def _flash_unchanged(registration: Registration) -> None:
@@ -264,8 +251,8 @@ def approve_registration(slug: str, registration_id: int):
     if not ConfirmForm().validate_on_submit():
         return _back_to_list(event)
     name = registration.full_name
-    if registration.state is not RegistrationState.PENDING or not _decide(
-        registration, "registration.approved", lambda: services.approve(registration)
+    if registration.state is not RegistrationState.PENDING or not services.approve(
+        registration, _actor()
     ):
         _flash_unchanged(registration)
     elif registration.state is RegistrationState.CONFIRMED:
@@ -293,13 +280,9 @@ def confirm_registration(slug: str, registration_id: int):
         _flash_unchanged(registration)
         return _back_to_list(event)
     try:
-        changed = _decide(
-            registration,
-            "registration.confirmed",
-            lambda: services.confirm_from_waitlist(registration),
-        )
+        changed = services.confirm_from_waitlist(registration, _actor())
     except services.NoFreeSeat:
-        db.session.rollback()
+        # Raised before the registration changed: nothing of it is committed.
         flash(
             _(
                 "Every seat is taken: %(name)s stays on the waiting list. Free a seat or raise "
@@ -327,13 +310,8 @@ def decline_registration(slug: str, registration_id: int):
     if form.validate_on_submit():
         name = registration.full_name
         try:
-            changed = _decide(
-                registration,
-                "registration.declined",
-                lambda: services.decline(registration, form.note.data or ""),
-            )
+            changed = services.decline(registration, _actor(), form.note.data or "")
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
             if changed:
@@ -355,7 +333,7 @@ def decline_registration(slug: str, registration_id: int):
         form=form,
         list_args=_list_args(request.args),
         language=language_name(registration.language),
-    )
+    ), form_status(form)
 
 
 @bp.route("/events/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
@@ -368,7 +346,7 @@ def cancel_registration(slug: str, registration_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         name = registration.full_name
-        if _decide(registration, "registration.cancelled", lambda: services.cancel(registration)):
+        if services.cancel(registration, _actor()):
             flash(
                 _(
                     "The registration of %(name)s has been cancelled and they have been told "
@@ -400,10 +378,8 @@ def questions(slug: str):
         try:
             question_services.add_question(event, current_organizer(), form.service_fields())
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The question has been added to the registration form."), "success")
             return redirect(url_for("manage.questions", slug=event.slug))
     return render_template(
@@ -412,7 +388,7 @@ def questions(slug: str):
         form=form,
         action_form=ConfirmForm(),
         choice_kinds=question_services.CHOICE_KINDS,
-    )
+    ), form_status(form)
 
 
 @bp.route("/events/<slug>/questions/<int:question_id>", methods=["GET", "POST"])
@@ -424,13 +400,13 @@ def edit_question(slug: str, question_id: int):
         try:
             question_services.update_question(question, current_organizer(), form.service_fields())
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
             flash_saved()
             return redirect(url_for("manage.questions", slug=event.slug))
-    return render_template("manage/questions_edit.html", event=event, question=question, form=form)
+    return render_template(
+        "manage/questions_edit.html", event=event, question=question, form=form
+    ), form_status(form)
 
 
 @bp.post("/events/<slug>/questions/<int:question_id>/move")
@@ -440,7 +416,6 @@ def move_question(slug: str, question_id: int):
     form = MoveForm()
     if form.validate_on_submit():
         question_services.move_question(question, current_organizer(), form.offset)
-        db.session.commit()
     return redirect(url_for("manage.questions", slug=event.slug, _anchor=f"question-{question.id}"))
 
 
@@ -451,7 +426,6 @@ def remove_question(slug: str, question_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         question_services.remove_question(question, current_organizer())
-        db.session.commit()
         flash(_("The question has been removed from the registration form."), "success")
         return redirect(url_for("manage.questions", slug=event.slug))
     return render_template(

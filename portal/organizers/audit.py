@@ -1,14 +1,20 @@
-"""The audit log: who changed what on which event, and when."""
+"""The audit log: who changed what on which event, and when.
+
+Entries are written by the services that make the change, in the same transaction, so that a
+change and its entry are kept or lost together whoever caused it: an organizer in the back
+office or through the API, the registrant, or the system (the mail worker, the command line).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import UTCDateTime
+from portal.database import TitledEnum, UTCDateTime, enum_column
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers.models import Organizer
@@ -38,7 +44,41 @@ ACTION_TITLES = {
     "question.updated": _l("Question changed"),
     "question.removed": _l("Question removed"),
     "question.moved": _l("Question moved"),
+    "registration.attendance_changed": _l("Attendance changed"),
+    "registration.promoted": _l("Registration confirmed from the waiting list"),
+    "mail.failed": _l("Email given up as undeliverable"),
 }
+
+
+class ActorKind(TitledEnum):
+    """Through what a change came: the history tells a script's change from a click's."""
+
+    ORGANIZER = "organizer", _l("Organizer, in the back office")
+    API = "api", _l("Organizer, through the API")
+    REGISTRANT = "registrant", _l("The registrant")
+    SYSTEM = "system", _l("The system")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who causes a change: the organizer, if one, and how they acted."""
+
+    kind: ActorKind
+    organizer: Organizer | None = None
+
+    @classmethod
+    def back_office(cls, organizer: Organizer) -> Actor:
+        return cls(ActorKind.ORGANIZER, organizer)
+
+    @classmethod
+    def api(cls, organizer: Organizer) -> Actor:
+        return cls(ActorKind.API, organizer)
+
+
+#: The registrant acting on their own registration, through their personal link.
+REGISTRANT = Actor(ActorKind.REGISTRANT)
+#: Nobody in person: the waiting list moving up, the mail worker, the command line.
+SYSTEM = Actor(ActorKind.SYSTEM)
 
 
 class _Subject(Protocol):
@@ -60,9 +100,13 @@ class AuditEntry(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
-    #: Who did it; NULL for the system (demo data, command line).
+    #: The organizer who did it; NULL for the registrant and the system.
     organizer_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizers.id", ondelete="SET NULL")
+    )
+    #: How the change came (an organizer's entry says whether it came through the API).
+    actor_kind: Mapped[ActorKind] = mapped_column(
+        enum_column(ActorKind), default=ActorKind.SYSTEM, server_default=ActorKind.SYSTEM.value
     )
     #: What happened, as a dotted name: ``event.created``, ``speaker.removed``, …
     action: Mapped[str] = mapped_column(String(50))
@@ -74,9 +118,18 @@ class AuditEntry(db.Model):
 
 
 def record(
-    action: str, *, event: _Subject | None, actor: Organizer | None, **details: Any
+    action: str, *, event: _Subject | None, actor: Actor | Organizer, **details: Any
 ) -> AuditEntry:
-    entry = AuditEntry(action=action, event_id=event and event.id, organizer=actor, details=details)
+    """Add an entry to the session's transaction; an `Organizer` acts in the back office."""
+    if isinstance(actor, Organizer):
+        actor = Actor.back_office(actor)
+    entry = AuditEntry(
+        action=action,
+        event_id=event and event.id,
+        organizer=actor.organizer,
+        actor_kind=actor.kind,
+        details=details,
+    )
     db.session.add(entry)
     return entry
 

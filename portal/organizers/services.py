@@ -1,11 +1,18 @@
-"""Organizer accounts: creation, sign-in, passwords and API tokens."""
+"""Organizer accounts: creation, sign-in, passwords and API tokens.
+
+Signing in, loading a session and checking a token only read: a request that reads stays a
+read-only transaction. The one thing noted on the way, a token's time of last use, is written
+apart (`note_token_use`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
@@ -17,6 +24,8 @@ from portal.validation import InvalidField, clean_email
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 TOKEN_PREFIX = "ptk_"
+#: A token's time of last use is kept to this precision: at most one write a minute per token.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 # Checked against when the address is unknown, so that a wrong address and a wrong
 # password take the same time.
@@ -113,15 +122,39 @@ def create_api_token(organizer: Organizer, label: str = "") -> tuple[ApiToken, s
     return token, secret
 
 
-def organizer_for_token(secret: str) -> Organizer | None:
-    """The active organizer a bearer token belongs to, if the token is valid and not revoked."""
+def find_api_token(secret: str) -> ApiToken | None:
+    """The token with this secret if it is valid, not revoked, and its organizer active."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
     if token is None or token.is_revoked or not token.organizer.is_active:
         return None
-    token.last_used_at = now_utc()
-    return token.organizer
+    return token
+
+
+def note_token_use(token: ApiToken) -> None:
+    """Keep the token's time of last use, to the minute, outside the session's transaction.
+
+    A short transaction of its own on another connection does it, so that a request that only
+    reads writes nothing in its own transaction (and one that writes may still take the write
+    lock first). The conditional UPDATE writes at most once a minute per token, however many
+    requests race.
+    """
+    now = now_utc()
+    stale = now - TOKEN_USE_PRECISION
+    if token.last_used_at is not None and token.last_used_at >= stale:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale),
+            )
+            .values(last_used_at=now)
+        )
+    # What the database now holds, without marking the session's copy as changed.
+    set_committed_value(token, "last_used_at", now)
 
 
 def revoke_api_token(token: ApiToken) -> None:

@@ -1,4 +1,8 @@
-"""Delegates register, and later see, change or cancel their registration with their link."""
+"""Delegates register, and later see, change or cancel their registration with their link.
+
+The request commits once (`portal.web.transaction`): a form shown again with errors answers
+422, and a refusal 409, so that nothing of the failed attempt is kept.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +21,15 @@ from flask_wtf import FlaskForm
 
 from portal.calendar.ics import event_calendar
 from portal.events.services import get_public_event
-from portal.extensions import db, limiter
+from portal.extensions import limiter
+from portal.organizers import audit
 from portal.public.forms import DetailsForm, RegistrationForm, form_for
 from portal.registration import services
 from portal.registration.models import RegistrationState
 from portal.validation import InvalidField
 from portal.web.forms import show_errors
 from portal.web.locale import language_prefixed
+from portal.web.transaction import form_status
 
 bp = language_prefixed(Blueprint("registration", __name__, url_prefix="/<lang>"))
 
@@ -56,17 +62,14 @@ def register(slug: str):
         try:
             services.register_attendee(event, form.details())
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         except services.RegistrationRefused as refused:
-            db.session.rollback()
             return render_template(
                 "registration/closed.html", event=event, message=refused.message
             ), 409
         else:
-            db.session.commit()
             return redirect(url_for("registration.sent", slug=event.slug))
-    return render_template("registration/register.html", event=event, form=form)
+    return render_template("registration/register.html", event=event, form=form), form_status(form)
 
 
 @bp.get("/events/<slug>/register/sent")
@@ -87,12 +90,10 @@ def manage(token: str):
     form = form_for(event, g.lang, DetailsForm, obj=registration)
     if registration.state in services.ACTIVE_STATES and form.validate_on_submit():
         try:
-            services.update_details(registration, form.details())
+            services.update_details(registration, form.details(), audit.REGISTRANT)
         except InvalidField as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
             return redirect(url_for("registration.manage", token=token, saved=1))
     if request.method == "GET":
         for name, answer in registration.answers.items():
@@ -106,7 +107,7 @@ def manage(token: str):
         position=services.waitlist_position(registration),
         can_change=registration.state in services.ACTIVE_STATES and not event.is_past(),
         saved=request.args.get("saved") == "1",
-    )
+    ), form_status(form)
 
 
 @bp.get("/registrations/<token>/invite.ics")
@@ -133,8 +134,7 @@ def cancel(token: str):
     registration = services.find_by_token(token) or abort(404)
     form = FlaskForm()
     if registration.state in services.ACTIVE_STATES and form.validate_on_submit():
-        services.cancel(registration)
-        db.session.commit()
+        services.cancel(registration, audit.REGISTRANT)
         return redirect(url_for("registration.manage", token=token))
     return render_template(
         "registration/cancel.html",
@@ -142,7 +142,7 @@ def cancel(token: str):
         event=registration.event,
         form=form,
         cancelled=registration.state is RegistrationState.CANCELLED,
-    )
+    ), form_status(form)
 
 
 @bp.after_request

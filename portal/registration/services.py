@@ -5,6 +5,9 @@ row at the start of a fresh transaction (`_lock_seats`), then counts, then decid
 caller commits: on PostgreSQL the row lock, on SQLite the database's write lock, makes every
 other decision about the same event wait its turn, whatever process it runs in. A unique index
 on (event, normalised email) backs the one-registration-per-person rule.
+
+Every change of a registration's state or attendance is written to the audit log here, with
+who caused it (`portal.organizers.audit.Actor`), so that no caller can forget it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES, _l, localize
 from portal.mail.links import external_url
 from portal.mail.outbox import queue_mail
+from portal.organizers import audit
+from portal.organizers.audit import Actor
 from portal.registration.countries import is_country_code
 from portal.registration.mailcode import mail_code
 from portal.registration.models import (
@@ -339,15 +344,24 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     return Outcome(registration, created=True)
 
 
-def update_details(registration: Registration, fields: Mapping[str, Any]) -> None:
-    """Change a registration's details (never its email)."""
+def update_details(registration: Registration, fields: Mapping[str, Any], actor: Actor) -> None:
+    """Change a registration's details (never its email); everything is checked before
+    anything changes. A change of attendance mode is recorded in the audit log."""
     clean = clean_registration(registration.event, fields, with_email=False)
     new_mode = clean.pop("attendance")
     if new_mode is not registration.attendance:
+        old_mode = registration.attendance
         if registration.state in (RegistrationState.CONFIRMED, RegistrationState.WAITLISTED):
             _change_mode(registration, new_mode)
         else:
             registration.attendance = new_mode  # no seat held or awaited yet
+        _record(
+            "registration.attendance_changed",
+            registration,
+            actor,
+            before=old_mode.value,
+            after=new_mode.value,
+        )
     for name, value in clean.items():
         setattr(registration, name, value)
 
@@ -376,12 +390,16 @@ def _change_mode(registration: Registration, new_mode: Attendance) -> None:
 # --- Decisions --------------------------------------------------------------------------------
 
 
-def approve(registration: Registration) -> None:
+# Each decision returns whether it changed the registration: another organizer (or the person)
+# may have decided first, which the caller reports rather than treats as an error.
+
+
+def approve(registration: Registration, actor: Actor) -> bool:
     """Accept a pending registration: a seat if one is free, else the waiting list."""
     event = _lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state is not RegistrationState.PENDING:
-        return
+        return False
     registration.queued_at = now_utc()
     if has_free_seat(event, registration.attendance):
         registration.state = RegistrationState.CONFIRMED
@@ -389,46 +407,63 @@ def approve(registration: Registration) -> None:
     else:
         registration.state = RegistrationState.WAITLISTED
         _notify(registration, "registration_waitlisted")
+    _record("registration.approved", registration, actor)
+    return True
 
 
-def decline(registration: Registration, note: str = "") -> None:
+def decline(registration: Registration, actor: Actor, note: str = "") -> bool:
     """Turn a registration down, with an optional note to the person; a freed seat is passed
     on to the waiting list."""
     note = clean_text(note, "note", max_length=2000, multiline=True)
-    _end_registration(registration, RegistrationState.DECLINED, "registration_declined", note)
+    return _end_registration(
+        registration, actor, RegistrationState.DECLINED, "registration.declined", note
+    )
 
 
-def cancel(registration: Registration) -> None:
-    """Cancel a registration (the person's or an organizer's decision)."""
-    _end_registration(registration, RegistrationState.CANCELLED, "registration_cancelled")
+def cancel(registration: Registration, actor: Actor) -> bool:
+    """Cancel a registration: the person's own decision (`audit.REGISTRANT`) or an
+    organizer's."""
+    return _end_registration(
+        registration, actor, RegistrationState.CANCELLED, "registration.cancelled"
+    )
 
 
-def confirm_from_waitlist(registration: Registration) -> None:
+def confirm_from_waitlist(registration: Registration, actor: Actor) -> bool:
     """An organizer gives a waiting person a seat out of turn; only if a seat is free."""
     event = _lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state is not RegistrationState.WAITLISTED:
-        return
+        return False
     if not has_free_seat(event, registration.attendance):
         raise NoFreeSeat()
     registration.state = RegistrationState.CONFIRMED
     _notify(registration, "registration_promoted", invite="REQUEST")
+    _record("registration.confirmed", registration, actor)
+    return True
 
 
 def _end_registration(
-    registration: Registration, state: RegistrationState, template: str, note: str = ""
-) -> None:
+    registration: Registration,
+    actor: Actor,
+    state: RegistrationState,
+    action: str,
+    note: str = "",
+) -> bool:
+    """End an active registration; the person is told by the email named like the action
+    (``registration.declined``: ``registration_declined``)."""
     event = _lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state not in ACTIVE_STATES:
-        return
+        return False
     held_seat = registration.state is RegistrationState.CONFIRMED
     registration.state = state
     registration.decision_note = note
-    _notify(registration, template, invite="CANCEL" if held_seat else None)
+    _notify(registration, action.replace(".", "_"), invite="CANCEL" if held_seat else None)
+    _record(action, registration, actor)
     if held_seat:
         db.session.flush()
         _fill_free_seats(event, registration.attendance)
+    return True
 
 
 def _fill_free_seats(event: Event, attendance: Attendance) -> None:
@@ -449,6 +484,7 @@ def _fill_free_seats(event: Event, attendance: Attendance) -> None:
         first.state = RegistrationState.CONFIRMED
         db.session.flush()
         _notify(first, "registration_promoted", invite="REQUEST")
+        _record("registration.promoted", first, audit.SYSTEM)
         logger.info("Registration %s promoted from the waiting list", first.id)
 
 
@@ -482,6 +518,19 @@ def _still_registered(event: Event) -> list[Registration]:
 def _invite_for(registration: Registration) -> str | None:
     """Only a confirmed place goes into the person's calendar."""
     return "REQUEST" if registration.state is RegistrationState.CONFIRMED else None
+
+
+def _record(action: str, registration: Registration, actor: Actor, **details: Any) -> None:
+    """An audit entry about `registration`, naming the person and their state after it."""
+    audit.record(
+        action,
+        event=registration.event,
+        actor=actor,
+        registration_id=registration.id,
+        name=registration.full_name,
+        state=registration.state.value,
+        **details,
+    )
 
 
 def _lock_seats(event: Event) -> Event:

@@ -3,11 +3,15 @@ request commits once, after the view has answered without error, and rolls back 
 
 A request that wrote nothing does not commit (there is nothing to send to the database);
 Flask-SQLAlchemy's teardown ends its read-only transaction.
+
+The status decides, so a page that shows a form again with errors answers 422
+(`form_status`): whatever the failed attempt changed is rolled back, not half kept.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response
+from flask_wtf import FlaskForm
 
 from portal.database import has_written
 from portal.extensions import db
@@ -28,3 +32,9 @@ def _commit_or_roll_back(response: Response) -> Response:
     else:
         session.rollback()
     return response
+
+
+def form_status(*forms: FlaskForm) -> int:
+    """The status of a page showing `forms`: 422 when one has errors (its changes are then
+    rolled back), else 200."""
+    return 422 if any(form.errors for form in forms) else 200

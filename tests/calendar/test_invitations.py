@@ -16,6 +16,7 @@ from portal.events import services as event_services
 from portal.extensions import db
 from portal.mail.delivery import deliver_due_messages
 from portal.mail.models import OutboxMessage
+from portal.organizers.audit import REGISTRANT
 from portal.registration import services
 from tests.factories import create_event, create_organizer, create_registration
 
@@ -80,7 +81,7 @@ def test_cancelling_a_registration_or_the_event_sends_cancel(app):
     leaving = create_registration(event, email="leaving@example.org")
     create_registration(event, email="staying@example.org")
 
-    services.cancel(leaving)
+    services.cancel(leaving, REGISTRANT)
     db.session.commit()
     event_services.cancel_event(event, organizer)
     db.session.commit()

@@ -226,7 +226,7 @@ def test_a_refused_question_comes_back_with_each_error_on_its_field(organizer_cl
 
     response = _add(organizer_client, event, label_en="", choices_en="Only one", choices_fr="")
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "There is a problem" in response.text
     assert re.search(r'aria-invalid="true"[^>]*id="label_en"', response.text)
     assert re.search(r'aria-invalid="true"[^>]*id="choices_en"', response.text)
@@ -332,7 +332,7 @@ def test_required_questions_are_enforced_with_the_error_on_the_form(client, orga
 
     response, email = _register(client, event)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert _registration(email) is None
     assert response.text.count("This field is required.") >= 2
     assert "Please tick this box to continue." in response.text
@@ -373,5 +373,5 @@ def test_an_answer_that_is_not_an_option_is_refused(client, organizer):
         event,
         **{names["short_text"]: "x", names["single_choice"]: "green", names["checkbox"]: "y"},
     )
-    assert response.status_code == 200 and _registration(email) is None
+    assert response.status_code == 422 and _registration(email) is None
     assert "Choose one of the options." in response.text

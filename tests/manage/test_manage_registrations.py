@@ -14,7 +14,7 @@ from portal.events.models import EventFormat, Question, QuestionKind
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.manage import registrations as registration_pages
-from portal.organizers.audit import AuditEntry
+from portal.organizers.audit import SYSTEM, AuditEntry
 from portal.registration import services
 from portal.registration.models import Registration, RegistrationState
 from tests.factories import create_event, create_organizer, create_registration
@@ -173,7 +173,7 @@ def test_each_row_offers_the_actions_its_state_allows(app, organizer_client, org
     pending = create_registration(event, given_name="Pen", family_name="Ding")
     declined = create_registration(event, given_name="De", family_name="Clined")
     with app.test_request_context():
-        services.decline(_reload(declined))
+        services.decline(_reload(declined), SYSTEM)
         db.session.commit()
 
     page = organizer_client.get(_list_url(event)).text
@@ -265,7 +265,7 @@ def test_a_note_with_control_characters_comes_back_with_its_error(organizer_clie
         url, data={"note": "Bell\x07", "csrf_token": csrf_token(organizer_client, url)}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'aria-invalid="true"' in response.text and "control characters" in response.text
     assert _reload(registration).state is RegistrationState.PENDING
     assert _audit("registration.declined") == []

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from sqlalchemy import event as sqlalchemy_event
 
 from portal.extensions import db
 from portal.organizers import services
-from portal.organizers.models import Organizer
+from portal.organizers.models import ApiToken, Organizer
 from portal.validation import InvalidField
 from tests.factories import create_organizer
+from tests.helpers import NOW
 
 
 def test_passwords_are_hashed_and_checked(app):
@@ -60,12 +65,11 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(app):
     token, secret = services.create_api_token(organizer, "publishing script")
     db.session.commit()
     assert secret not in token.token_hash and secret.startswith(token.prefix)
-    assert services.organizer_for_token(secret) == organizer
-    assert token.last_used_at is not None
-    assert services.organizer_for_token(secret + "x") is None
-    assert services.organizer_for_token("") is None
+    assert services.find_api_token(secret) == token
+    assert services.find_api_token(secret + "x") is None
+    assert services.find_api_token("") is None
     services.revoke_api_token(token)
-    assert services.organizer_for_token(secret) is None
+    assert services.find_api_token(secret) is None
 
 
 def test_cli_creates_organizers_and_prompts_for_the_password(runner):
@@ -88,5 +92,59 @@ def test_cli_prints_a_working_api_token(runner):
     organizer = create_organizer("ana@example.org")
     result = runner.invoke(args=["create-api-token", "ana@example.org"])
     assert result.exit_code == 0, result.output
-    assert services.organizer_for_token(result.output.strip()) == organizer
+    assert services.find_api_token(result.output.strip()).organizer == organizer
     assert runner.invoke(args=["create-api-token", "nobody@example.org"]).exit_code != 0
+
+
+def test_a_tokens_use_is_written_apart_at_most_once_a_minute(app, client):
+    organizer = create_organizer()
+    token, secret = services.create_api_token(organizer, "reader")
+    db.session.commit()
+    writes: list[str] = []
+
+    def note_write(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SELECT", "BEGIN", "PRAGMA")):
+            writes.append(statement.split()[0].upper() + " " + statement.split()[1])
+
+    headers = {"Authorization": f"Bearer {secret}"}
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", note_write)
+    try:
+        with time_machine.travel(NOW, tick=False):
+            assert client.get("/api/v1/events", headers=headers).status_code == 200
+            assert client.get("/api/v1/events", headers=headers).status_code == 200
+        first = writes.copy()
+        with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+            assert client.get("/api/v1/events", headers=headers).status_code == 200
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", note_write)
+
+    # One UPDATE for two reads within the minute, one more after it: nothing else is written.
+    assert first == ["UPDATE api_tokens"]
+    assert writes == ["UPDATE api_tokens", "UPDATE api_tokens"]
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == NOW + timedelta(minutes=2)
+
+
+def test_a_read_only_api_request_leaves_its_own_transaction_clean(app, client):
+    from portal.database import has_written
+    from portal.web import transaction
+
+    organizer = create_organizer()
+    _, secret = services.create_api_token(organizer, "reader")
+    db.session.commit()
+    seen: list[bool] = []
+
+    # Look at the session just as the request's own hook decides what to do with it.
+    original = transaction._commit_or_roll_back
+
+    def spy(response):
+        seen.append(has_written(db.session))
+        return original(response)
+
+    app.after_request_funcs[None] = [
+        spy if func is original else func for func in app.after_request_funcs[None]
+    ]
+    response = client.get("/api/v1/events", headers={"Authorization": f"Bearer {secret}"})
+
+    assert response.status_code == 200
+    assert seen == [False]

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.mail import smtp
 from portal.mail.delivery import deliver_due_messages
 from portal.mail.models import OutboxMessage
-from portal.organizers.audit import AuditEntry
+from portal.organizers.audit import REGISTRANT, SYSTEM, AuditEntry
 from portal.organizers.models import Organizer
 from portal.registration import checkin
 from portal.registration import services as registration_services
@@ -222,9 +222,9 @@ def _in_state(state: RegistrationState) -> Registration:
         return create_registration(event)
     registration = create_registration(create_event())
     if state is RegistrationState.DECLINED:
-        registration_services.decline(registration)
+        registration_services.decline(registration, SYSTEM)
     else:
-        registration_services.cancel(registration)
+        registration_services.cancel(registration, REGISTRANT)
     db.session.commit()
     return registration
 
@@ -338,7 +338,7 @@ def test_counts_by_attendance_mode_in_the_page_and_as_json(organizer_client, org
     online = create_registration(event, attendance="online")
     create_registration(create_event(), attendance="in_person")  # another event
     cancelled = create_registration(event, attendance="online")
-    registration_services.cancel(cancelled)
+    registration_services.cancel(cancelled, REGISTRANT)
     db.session.commit()
     _post(organizer_client, event, present)
     _post(organizer_client, event, online)
@@ -421,13 +421,13 @@ def test_approval_and_promotion_mails_carry_the_code_and_other_mails_do_not(app)
     moderated = create_event(moderated=True)
     pending = create_registration(moderated, language="en")
     with app.test_request_context():
-        registration_services.approve(pending)
+        registration_services.approve(pending, SYSTEM)
         db.session.commit()
     full = create_event(capacity_in_person=1, waitlist_enabled=True)
     first = create_registration(full, language="en")
     waiting = create_registration(full, language="en")
     with app.test_request_context():
-        registration_services.cancel(first)
+        registration_services.cancel(first, REGISTRANT)
         db.session.commit()
 
     received, approved = _mails(pending)
@@ -491,7 +491,7 @@ def test_the_registrants_page_shows_the_qr_code_while_confirmed(app, client):
     assert re.search(r'<svg role="img" aria-label="QR code of your check-in code"', page)
     assert grouped in page
 
-    registration_services.cancel(_reload(registration))
+    registration_services.cancel(_reload(registration), REGISTRANT)
     db.session.commit()
     after = client.get(link).text
     assert "<svg" not in after and grouped not in after

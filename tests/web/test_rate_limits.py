@@ -43,7 +43,7 @@ def test_failed_sign_ins_count_across_servers(two_servers):
 
     statuses = [attempt(first if n % 2 else second) for n in range(11)]
     # Ten attempts in a minute are allowed in all, not ten on each server.
-    assert statuses[:10] == [200] * 10
+    assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
 
 
@@ -79,12 +79,12 @@ def test_behind_a_trusted_proxy_each_reader_has_their_own_limit(app_behind):
     # Ten tries a minute per address: the eleventh from one address is refused...
     assert _sign_in_statuses(app, ["203.0.113.7"] * 11)[10] == 429
     # ...while another reader behind the same proxy is not held back.
-    assert _sign_in_statuses(app, ["198.51.100.2"]) == [200]
+    assert _sign_in_statuses(app, ["198.51.100.2"]) == [422]
 
 
 def test_without_trusted_proxies_forwarded_addresses_are_ignored(app_behind):
     app = app_behind(0)
     # Anyone can write the header, so a new address in it buys no new tries.
     statuses = _sign_in_statuses(app, [f"203.0.113.{n}" for n in range(11)])
-    assert statuses[:10] == [200] * 10
+    assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
