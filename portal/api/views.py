@@ -35,6 +35,7 @@ from portal.events import services
 from portal.events.models import Event, EventStatus
 from portal.exports.registrations import registration_table
 from portal.i18n import _l
+from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer
 from portal.registration.queries import RegistrationFilters, find_registrations, waitlist_positions
 from portal.validation import InvalidField
@@ -80,8 +81,8 @@ def event(slug: str):
 def create_event():
     organizer = require_organizer()
     changes = load(EventInputSchema(), _json_object_body())
-    created = services.create_event(organizer, changes.fields)
-    _apply_speakers_streams_and_status(created, organizer, changes)
+    created = services.create_event(Actor.api(organizer), changes.fields)
+    _apply_speakers_streams_and_status(created, Actor.api(organizer), changes)
     location = url_for(".event", slug=created.slug, _external=True)
     return _event_answer(created, organizer), 201, {"Location": location}
 
@@ -90,8 +91,8 @@ def create_event():
 def update_event(slug: str):
     organizer, found = _managed_event(slug)
     changes = load(EventInputSchema(partial=True), _json_object_body())
-    services.update_event(found, organizer, changes.fields)
-    _apply_speakers_streams_and_status(found, organizer, changes)
+    services.update_event(found, Actor.api(organizer), changes.fields)
+    _apply_speakers_streams_and_status(found, Actor.api(organizer), changes)
     return _event_answer(found, organizer)
 
 
@@ -181,7 +182,7 @@ def _json_object_body() -> Mapping[str, Any]:
 
 
 def _apply_speakers_streams_and_status(
-    event: Event, actor: Organizer, changes: EventChanges
+    event: Event, actor: Actor, changes: EventChanges
 ) -> None:
     if changes.speakers is not None:
         services.replace_speakers(event, actor, changes.speakers)

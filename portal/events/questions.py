@@ -18,6 +18,7 @@ from portal.events.models import Event, Question, QuestionKind
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers import audit
+from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer
 from portal.validation import ErrorCollector, InvalidField, clean_localized
 
@@ -65,7 +66,7 @@ def clean_question(
     return clean
 
 
-def add_question(event: Event, actor: Organizer, fields: Mapping[str, Any]) -> Question:
+def add_question(event: Event, actor: Actor | Organizer, fields: Mapping[str, Any]) -> Question:
     """Add a question at the end of the event's form."""
     clean = clean_question(fields)
     if len(event.questions) >= MAX_QUESTIONS:
@@ -81,7 +82,9 @@ def add_question(event: Event, actor: Organizer, fields: Mapping[str, Any]) -> Q
     return question
 
 
-def update_question(question: Question, actor: Organizer, fields: Mapping[str, Any]) -> None:
+def update_question(
+    question: Question, actor: Actor | Organizer, fields: Mapping[str, Any]
+) -> None:
     """Change a question; options that remain keep their values."""
     clean = clean_question(fields, question.choices)
     for name, value in clean.items():
@@ -95,7 +98,7 @@ def update_question(question: Question, actor: Organizer, fields: Mapping[str, A
     )
 
 
-def remove_question(question: Question, actor: Organizer) -> None:
+def remove_question(question: Question, actor: Actor | Organizer) -> None:
     """Take a question off the form (answers already given stay in their registrations)."""
     event = question.event
     event.questions.remove(question)
@@ -105,7 +108,7 @@ def remove_question(question: Question, actor: Organizer) -> None:
     )
 
 
-def move_question(question: Question, actor: Organizer, offset: int) -> None:
+def move_question(question: Question, actor: Actor | Organizer, offset: int) -> None:
     """Move a question up (negative offset) or down the form."""
     questions = database.move(question.event.questions, question, offset)
     if questions is None:

@@ -18,6 +18,7 @@ from portal.events.signals import event_cancelled, event_rescheduled
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers import audit
+from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer
 from portal.timeutil import from_local, is_zone_name, now_utc, to_zone
 from portal.validation import (
@@ -155,12 +156,14 @@ EVENT_FIELDS = frozenset(
 _REQUIRED_ON_CREATE = ("slug", "title", "starts_at", "ends_at", "timezone", "format")
 
 
-def create_event(actor: Organizer, fields: Mapping[str, Any]) -> Event:
+def create_event(actor: Actor | Organizer, fields: Mapping[str, Any]) -> Event:
     """Create a draft event managed by `actor`."""
     missing = [name for name in _REQUIRED_ON_CREATE if fields.get(name) in (None, "", {})]
     if missing:
         raise InvalidField(missing[0], _l("This field is required."))
-    event = Event(status=EventStatus.DRAFT, sequence=0, managers=[actor])
+    event = Event(
+        status=EventStatus.DRAFT, sequence=0, managers=[audit.as_actor(actor).organizer]
+    )
     _apply_event_fields(event, fields)
     db.session.add(event)
     db.session.flush()
@@ -168,7 +171,7 @@ def create_event(actor: Organizer, fields: Mapping[str, Any]) -> Event:
     return event
 
 
-def update_event(event: Event, actor: Organizer, fields: Mapping[str, Any]) -> set[str]:
+def update_event(event: Event, actor: Actor | Organizer, fields: Mapping[str, Any]) -> set[str]:
     """Change the given fields; a change of time or place reschedules the event.
 
     :return: the names of the fields that really changed.
@@ -187,7 +190,7 @@ def update_event(event: Event, actor: Organizer, fields: Mapping[str, Any]) -> s
 
 def reschedule_event(
     event: Event,
-    actor: Organizer,
+    actor: Actor | Organizer,
     starts_at: datetime,
     ends_at: datetime,
     timezone: str | None = None,
@@ -199,14 +202,14 @@ def reschedule_event(
     return update_event(event, actor, fields)
 
 
-def publish_event(event: Event, actor: Organizer) -> None:
+def publish_event(event: Event, actor: Actor | Organizer) -> None:
     if event.status is not EventStatus.DRAFT:
         raise InvalidField("status", _l("Only a draft can be published."))
     event.status = EventStatus.PUBLISHED
     audit.record("event.published", event=event, actor=actor)
 
 
-def cancel_event(event: Event, actor: Organizer) -> None:
+def cancel_event(event: Event, actor: Actor | Organizer) -> None:
     """Cancel the event for good; it stays visible, marked as cancelled."""
     if event.is_cancelled:
         return
@@ -219,7 +222,7 @@ def cancel_event(event: Event, actor: Organizer) -> None:
         event_cancelled.send(event)
 
 
-def set_event_managers(event: Event, actor: Organizer, organizers: list[Organizer]) -> None:
+def set_event_managers(event: Event, actor: Actor | Organizer, organizers: list[Organizer]) -> None:
     if not organizers:
         raise InvalidField("managers", _l("An event needs at least one organizer."))
     before = sorted(manager.email for manager in event.managers)
@@ -401,7 +404,7 @@ def clean_speaker(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def add_speaker(
-    event: Event, actor: Organizer, fields: Mapping[str, Any], photo: str | None = None
+    event: Event, actor: Actor | Organizer, fields: Mapping[str, Any], photo: str | None = None
 ) -> Speaker:
     speaker = Speaker(**clean_speaker(fields), photo=photo, position=len(event.speakers))
     event.speakers.append(speaker)
@@ -410,27 +413,27 @@ def add_speaker(
     return speaker
 
 
-def update_speaker(speaker: Speaker, actor: Organizer, fields: Mapping[str, Any]) -> None:
+def update_speaker(speaker: Speaker, actor: Actor | Organizer, fields: Mapping[str, Any]) -> None:
     for name, value in clean_speaker(fields).items():
         setattr(speaker, name, value)
     audit.record("speaker.updated", event=speaker.event, actor=actor, name=speaker.name)
 
 
-def set_speaker_photo(speaker: Speaker, actor: Organizer, photo: str | None) -> str | None:
+def set_speaker_photo(speaker: Speaker, actor: Actor | Organizer, photo: str | None) -> str | None:
     """Set or clear the photo; return the file name it replaces, for the caller to delete."""
     previous, speaker.photo = speaker.photo, photo
     audit.record("speaker.photo_changed", event=speaker.event, actor=actor, name=speaker.name)
     return previous
 
 
-def remove_speaker(speaker: Speaker, actor: Organizer) -> None:
+def remove_speaker(speaker: Speaker, actor: Actor | Organizer) -> None:
     event = speaker.event
     event.speakers.remove(speaker)
     database.renumber(event.speakers)
     audit.record("speaker.removed", event=event, actor=actor, name=speaker.name)
 
 
-def move_speaker(speaker: Speaker, actor: Organizer, offset: int) -> None:
+def move_speaker(speaker: Speaker, actor: Actor | Organizer, offset: int) -> None:
     """Move a speaker up (negative offset) or down the running order."""
     speakers = database.move(speaker.event.speakers, speaker, offset)
     if speakers is None:
@@ -445,7 +448,9 @@ def move_speaker(speaker: Speaker, actor: Organizer, offset: int) -> None:
     )
 
 
-def replace_speakers(event: Event, actor: Organizer, speakers: list[Mapping[str, Any]]) -> None:
+def replace_speakers(
+    event: Event, actor: Actor | Organizer, speakers: list[Mapping[str, Any]]
+) -> None:
     """Set the whole ordered list of speakers at once (the API's way)."""
     if not isinstance(speakers, list):
         raise InvalidField("speakers", _l("Give the speakers as a list."))
@@ -468,7 +473,7 @@ STREAM_SETTINGS = ("url", "replay_url", "registrants_only")
 
 
 def set_streams(
-    event: Event, actor: Organizer, streams: Mapping[str, str | Mapping[str, Any] | None]
+    event: Event, actor: Actor | Organizer, streams: Mapping[str, str | Mapping[str, Any] | None]
 ) -> None:
     """Set the event's streams, one per language; languages left out or without a URL are
     removed.

@@ -81,6 +81,11 @@ REGISTRANT = Actor(ActorKind.REGISTRANT)
 SYSTEM = Actor(ActorKind.SYSTEM)
 
 
+def as_actor(who: Actor | Organizer) -> Actor:
+    """`who` as an actor: an organizer given alone acts in the back office."""
+    return Actor.back_office(who) if isinstance(who, Organizer) else who
+
+
 class _Subject(Protocol):
     """What an entry is about: an event (the audit log knows events only by their id, so that
     the organizers' package does not depend on the events' package)."""
@@ -121,8 +126,7 @@ def record(
     action: str, *, event: _Subject | None, actor: Actor | Organizer, **details: Any
 ) -> AuditEntry:
     """Add an entry to the session's transaction; an `Organizer` acts in the back office."""
-    if isinstance(actor, Organizer):
-        actor = Actor.back_office(actor)
+    actor = as_actor(actor)
     entry = AuditEntry(
         action=action,
         event_id=event and event.id,

@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from portal.events import services
 from portal.events.models import Event, EventStatus
 from portal.extensions import db
-from portal.organizers.audit import AuditEntry
+from portal.organizers.audit import ActorKind, AuditEntry
 from portal.organizers.services import create_api_token, revoke_api_token
 from tests.factories import create_event, create_organizer
 from tests.helpers import api_token
@@ -503,3 +503,22 @@ def test_an_unexpected_failure_is_a_json_500(app, api, monkeypatch):
 def test_post_needs_no_csrfapi_token(app, api, token):
     app.config["WTF_CSRF_ENABLED"] = True
     assert api.post("/api/v1/events", _body(), token=token).status_code == 201
+
+
+def test_changes_through_the_api_are_logged_as_the_api(api, manager, token):
+    created = api.post("/api/v1/events", _body(status="published"), token=token)
+    assert created.status_code == 201
+    changed = api.patch("/api/v1/events/report-launch", {"venue": "Room XX"}, token=token)
+    assert changed.status_code == 200
+
+    entries = db.session.execute(
+        select(AuditEntry.action, AuditEntry.actor_kind, AuditEntry.organizer_id).order_by(
+            AuditEntry.id
+        )
+    ).all()
+    assert [action for action, _, _ in entries] == [
+        "event.created",
+        "event.published",
+        "event.updated",
+    ]
+    assert {(kind, organizer) for _, kind, organizer in entries} == {(ActorKind.API, manager.id)}
