@@ -26,6 +26,8 @@ def unreachable_client(tmp_path):
 @pytest.mark.parametrize(
     ("path", "text"),
     [
+        ("/fr/", "Le service est momentanément indisponible"),
+        ("/es/events/some-event/", "El servicio no está disponible por el momento"),
         ("/en/events/some-event/register", "The service is briefly unavailable"),
     ],
 )
