@@ -1,7 +1,7 @@
 """CSV and XLSX writers for export tables, safe to open in a spreadsheet.
 
-The table's rows come with their text already neutralised (see `cells`); the writers
-neutralise the headers, and the XLSX writer checks every text again, as openpyxl would
+The table's rows come as values; the writers neutralise the headers and the cells of its
+text columns (see `cells`), and the XLSX writer checks every text again, as openpyxl would
 otherwise store a text that begins with ``=`` as a formula.
 
 CSV: UTF-8 with a byte-order mark (so that Excel reads the accents right), comma-separated,
@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from portal.exports.cells import FORMULA_STARTS, neutralise
-from portal.exports.registrations import Cell, RegistrationTable, Row
+from portal.exports.registrations import Cell, CellKind, RegistrationTable, Row
 from portal.timeutil import now_utc
 
 #: Rows written to the CSV buffer before it is sent on.
@@ -50,13 +50,22 @@ def csv_chunks(table: RegistrationTable) -> Iterator[bytes]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BYTE_ORDER_MARK)
     writer.writerow([neutralise(column.header) for column in table.columns])
-    for count, row in enumerate(table.rows(), start=1):
+    for count, row in enumerate(_neutralised_rows(table), start=1):
         writer.writerow(row)
         if count % CSV_ROWS_PER_CHUNK == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode()
+
+
+def _neutralised_rows(table: RegistrationTable) -> Iterator[Row]:
+    """The table's rows with the cells of its text columns neutralised."""
+    safe: list[Callable[[str], str] | None] = [
+        neutralise if column.kind is CellKind.TEXT else None for column in table.columns
+    ]
+    for row in table.rows():
+        yield [cell if each is None else each(cell) for each, cell in zip(safe, row, strict=True)]
 
 
 def write_xlsx(table: RegistrationTable, file: IO[bytes]) -> None:
@@ -73,7 +82,7 @@ def write_xlsx(table: RegistrationTable, file: IO[bytes]) -> None:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in table.rows():
+    for row in _neutralised_rows(table):
         sheet.append(_xlsx_row(sheet, row))
     # As `workbook.save` does, but with the fastest compression: the sheet's XML is some
     # 100 MB for 100,000 rows, and deflating it at zlib's default level took a second more

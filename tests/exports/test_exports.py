@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from openapi_core.testing import MockRequest
 from openpyxl import load_workbook
 from werkzeug.test import TestResponse
@@ -17,7 +19,7 @@ from werkzeug.test import TestResponse
 from portal.events.models import Question, QuestionKind
 from portal.exports import registrations as export_registrations
 from portal.exports import writers
-from portal.exports.registrations import parse_statuses, registration_table
+from portal.exports.registrations import COLUMNS, parse_statuses, registration_table
 from portal.extensions import db
 from portal.registration.models import Registration, RegistrationState
 from portal.validation import InvalidField
@@ -552,3 +554,19 @@ def test_characters_xml_cannot_hold_are_replaced_in_xlsx_only(organizer_client, 
 
     assert in_csv[1][13] == "Bell\x07 and\x0bform feed"
     assert in_xlsx[1][13] == "Bell\ufffd and\ufffdform feed"
+
+
+# --- Documentation ---------------------------------------------------------------------------
+
+
+def test_the_documented_columns_are_the_specified_ones(app):
+    """docs/exports.md's table of columns says what `COLUMNS` holds, row for row."""
+    doc = (Path(__file__).parents[2] / "docs" / "exports.md").read_text()
+    section = doc.split("## Columns", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    documented = [tuple(cell.strip() for cell in line.strip("|").split(" | ")) for line in table]
+
+    with app.test_request_context(), force_locale("en"):
+        specified = [(spec.documented_header, spec.content) for spec in COLUMNS]
+
+    assert documented == [("header (English)", "content"), *specified]
