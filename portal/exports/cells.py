@@ -2,9 +2,10 @@
 
 Formula injection: a spreadsheet runs a cell that begins with ``=``, ``+``, ``-`` or ``@``
 (and some also after a leading tab or carriage return) as a formula, so a registrant could
-make an organizer's spreadsheet compute, fetch or link something. Every such text is written
-with an apostrophe in front: nothing runs, and nothing is lost (``'+41 22 917 12 34`` still
-reads as the number it was).
+make an organizer's spreadsheet compute, fetch or link something. In a CSV, which has no
+types, every such text is written with an apostrophe in front: nothing runs, and nothing is
+lost (``'+41 22 917 12 34`` still reads as the number it was). An XLSX needs none of this:
+its text cells are typed, and a spreadsheet never runs them.
 """
 
 from __future__ import annotations

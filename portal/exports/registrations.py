@@ -199,7 +199,7 @@ COLUMNS: tuple[ColumnSpec | QuestionColumns, ...] = (
     QuestionColumns(
         "answers",
         "headed by the question's label, in the form's order: the text typed; the label of the"
-        " option chosen; the labels of the options ticked, joined by \"; \"; \"Yes\" or \"No\""
+        ' option chosen; the labels of the options ticked, joined by "; "; "Yes" or "No"'
         " for a box; empty when not answered. An answer whose option has since been removed"
         " shows the option's stored value",
     ),
