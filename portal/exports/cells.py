@@ -10,6 +10,9 @@ its text cells are typed, and a spreadsheet never runs them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -17,3 +20,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def neutralise(value: str) -> str:
     """`value`, with an apostrophe in front if a spreadsheet would run it as a formula."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def neutralise_cells(cells: Sequence[Any], is_text: Sequence[bool]) -> list[Any]:
+    """`cells` with those that are text (`is_text`, column by column) neutralised.
+
+    The same rule as `neutralise`, written out in one expression: it runs for every cell of
+    a CSV export, where a function call per cell cost a third of the time of writing it."""
+    return [
+        "'" + cell if text and cell.startswith(FORMULA_STARTS) else cell
+        for text, cell in zip(is_text, cells, strict=True)
+    ]

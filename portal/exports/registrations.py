@@ -1,8 +1,9 @@
 """What an attendee list export holds: its columns, in order, and its rows.
 
 `COLUMNS` is the one specification of the columns, the same in CSV and XLSX: for each, its
-header (in the export's language), the registration's column it is read from, how its cell
-reads (by name, from a row of the query), what kind of cell it is and what it holds. The
+header (in the export's language), the registration's column it is read from (by that name,
+from a row of the query), how the value read makes its cell, what kind of cell it is and
+what it holds. The
 query's selected columns, the headers, the cells of each row and the table in
 ``docs/exports.md`` (checked by a test) all follow from it, so a column is added, moved or
 removed in one place.
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from babel import Locale
@@ -75,20 +77,24 @@ class Words:
     languages: Mapping[str, str]
 
 
+#: Given the export's words, the function from a stored value to its cell.
+Render = Callable[[Words], Callable[[Any], Cell]]
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """One fixed column of the export."""
 
     header: LazyString
-    #: The `Registration` attribute read, selected under its own name.
+    #: The `Registration` attribute the cell is read from, selected and read by this name.
     source: str
-    #: The cell, from the export's words and a row of the query (read by name).
-    read: Callable[[Words, Any], Cell]
     kind: CellKind
     #: A sensible width in a spreadsheet, in characters.
     width: int
     #: What the column holds, as ``docs/exports.md`` says it.
     content: str
+    #: How the stored value reads; None when it is the cell as it is.
+    render: Render | None = None
 
     @property
     def documented_header(self) -> str:
@@ -110,6 +116,11 @@ def _utc(moment: datetime | None) -> str:
     return "" if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
+def _name_or_code(names: Mapping[str, str], code: str) -> str:
+    """The name of a code in the export's language, else the code as stored."""
+    return names.get(code) or code
+
+
 TEXT, NUMBER, INSTANT = CellKind.TEXT, CellKind.NUMBER, CellKind.INSTANT
 AS_TYPED = "as typed"
 
@@ -118,7 +129,6 @@ COLUMNS: tuple[ColumnSpec | QuestionColumns, ...] = (
     ColumnSpec(
         _l("Registration ID"),
         "id",
-        lambda _, row: row.id,
         NUMBER,
         10,
         "the registration's number; stable (a number cell in XLSX)",
@@ -126,75 +136,59 @@ COLUMNS: tuple[ColumnSpec | QuestionColumns, ...] = (
     ColumnSpec(
         _l("Status"),
         "state",
-        lambda words, row: words.statuses[row.state],
         TEXT,
         18,
         '"Awaiting approval", "Confirmed", "On the waiting list", "Declined" or "Cancelled"',
+        lambda words: words.statuses.__getitem__,
     ),
     ColumnSpec(
         _l("Registered at (UTC)"),
         "created_at",
-        lambda _, row: _utc(row.created_at),
         INSTANT,
         21,
         "UTC, ISO 8601: `2026-11-02T12:00:00Z`",
+        lambda _: _utc,
     ),
-    ColumnSpec(_l("Given name"), "given_name", lambda _, row: row.given_name, TEXT, 18, AS_TYPED),
-    ColumnSpec(
-        _l("Family name"), "family_name", lambda _, row: row.family_name, TEXT, 18, AS_TYPED
-    ),
-    ColumnSpec(_l("Email"), "email", lambda _, row: row.email, TEXT, 32, AS_TYPED),
-    ColumnSpec(
-        _l("Organization"), "organization", lambda _, row: row.organization, TEXT, 30, AS_TYPED
-    ),
-    ColumnSpec(_l("Function"), "function", lambda _, row: row.function, TEXT, 24, AS_TYPED),
-    ColumnSpec(
-        _l("Country code"),
-        "country",
-        lambda _, row: row.country,
-        TEXT,
-        8,
-        "ISO 3166-1 alpha-2 (`MA`), or empty",
-    ),
+    ColumnSpec(_l("Given name"), "given_name", TEXT, 18, AS_TYPED),
+    ColumnSpec(_l("Family name"), "family_name", TEXT, 18, AS_TYPED),
+    ColumnSpec(_l("Email"), "email", TEXT, 32, AS_TYPED),
+    ColumnSpec(_l("Organization"), "organization", TEXT, 30, AS_TYPED),
+    ColumnSpec(_l("Function"), "function", TEXT, 24, AS_TYPED),
+    ColumnSpec(_l("Country code"), "country", TEXT, 8, "ISO 3166-1 alpha-2 (`MA`), or empty"),
     ColumnSpec(
         _l("Country"),
         "country",
-        lambda words, row: words.countries.get(row.country) or row.country,
         TEXT,
         20,
         "the country's name (`Morocco`, `Maroc`, `Marruecos`)",
+        lambda words: partial(_name_or_code, words.countries),
     ),
     ColumnSpec(
         _l("Participant category"),
         "category",
-        lambda words, row: words.categories[row.category],
         TEXT,
         24,
         '"Member State", "Civil society", …',
+        lambda words: words.categories.__getitem__,
     ),
     ColumnSpec(
         _l("Attendance"),
         "attendance",
-        lambda words, row: words.attendances[row.attendance],
         TEXT,
         12,
         '"In person" or "Online"',
+        lambda words: words.attendances.__getitem__,
     ),
     ColumnSpec(
         _l("Language"),
         "language",
-        lambda words, row: words.languages.get(row.language, row.language),
         TEXT,
         12,
         'the language the person is written to ("French")',
+        lambda words: partial(_name_or_code, words.languages),
     ),
     ColumnSpec(
-        _l("Accessibility needs"),
-        "accessibility_needs",
-        lambda _, row: row.accessibility_needs,
-        TEXT,
-        30,
-        "as typed; line breaks kept",
+        _l("Accessibility needs"), "accessibility_needs", TEXT, 30, "as typed; line breaks kept"
     ),
     QuestionColumns(
         "answers",
@@ -206,10 +200,10 @@ COLUMNS: tuple[ColumnSpec | QuestionColumns, ...] = (
     ColumnSpec(
         _l("Checked in at (UTC)"),
         "checked_in_at",
-        lambda _, row: _utc(row.checked_in_at),
         INSTANT,
         21,
         "UTC, ISO 8601, or empty",
+        lambda _: _utc,
     ),
 )
 
@@ -231,8 +225,10 @@ class Column:
     #: A sensible width in a spreadsheet, in characters.
     width: int
     kind: CellKind
-    #: The cell from a row of the query.
-    read: Callable[[Any], Cell]
+    #: The name its value is read by from a row of the query.
+    source: str
+    #: The cell from that value; None when it is the cell as it is.
+    render: Callable[[Any], Cell] | None
 
 
 @dataclass(frozen=True)
@@ -284,12 +280,19 @@ def registration_table(
         columns = _columns(list(event.questions), lang)
         title = gettext("Registrations")
     query = registration_rows_query(event.id, statuses)
-    reads = [column.read for column in columns]
+    # Each row's values, read by name from its mapping, in the order of the columns: C code,
+    # some four times faster than reading the row's attributes, and no Python call for a value
+    # that is its cell as it is.
+    values = itemgetter(*(column.source for column in columns))
+    renders = [column.render for column in columns]
 
     def rows() -> Iterator[Row]:
         # The session's connection, without the ORM's loading of each row.
         for row in db.session.connection().execute(query):
-            yield [read(row) for read in reads]
+            yield [
+                value if render is None else render(value)
+                for render, value in zip(renders, values(row._mapping), strict=True)
+            ]
 
     name = f"{event.slug}-registrations-{now_utc().date().isoformat()}"
     return RegistrationTable(name=name, title=title[:31], columns=columns, rows=rows)
@@ -329,21 +332,26 @@ def _columns(questions: list[Question], lang: str) -> list[Column]:
                 _column(
                     localize(question.label, lang),
                     _QUESTION_WIDTHS[question.kind],
-                    spec.kind,
-                    partial(_read_answer, spec.source, _answer_renderer(question, lang)),
+                    spec,
+                    _answer_renderer(question, lang),
                 )
                 for question in questions
             ]
         else:
-            columns.append(
-                _column(str(spec.header), spec.width, spec.kind, partial(spec.read, words))
-            )
+            render = spec.render(words) if spec.render else None
+            columns.append(_column(str(spec.header), spec.width, spec, render))
     return columns
 
 
-def _column(header: str, width: int, kind: CellKind, read: Callable[[Any], Cell]) -> Column:
+def _column(
+    header: str,
+    width: int,
+    spec: ColumnSpec | QuestionColumns,
+    render: Callable[[Any], Cell] | None,
+) -> Column:
     """A column wide enough for its content and, within reason, for its header."""
-    return Column(header, max(width, min(len(header) + 2, MAX_WIDTH)), kind, read)
+    width = max(width, min(len(header) + 2, MAX_WIDTH))
+    return Column(header, width, spec.kind, spec.source, render)
 
 
 def _words(lang: str) -> Words:
@@ -356,25 +364,22 @@ def _words(lang: str) -> Words:
     )
 
 
-def _read_answer(source: str, answer: Callable[[Mapping[str, Any]], str], row: Any) -> str:
-    return answer(row._mapping[source] or {})
-
-
 def _language_names(lang: str) -> dict[str, str]:
     """Language codes to their names in `lang`, capitalised as a cell starts ("French")."""
     names = Locale.parse(lang).languages
     return {code: name[:1].upper() + name[1:] for code, name in names.items()}
 
 
-def _answer_renderer(question: Question, lang: str) -> Callable[[Mapping[str, Any]], str]:
-    """How one question's answer reads in a cell; anything unexpected is shown as stored, so
-    that nothing is lost (an option since removed shows its stored value)."""
+def _answer_renderer(question: Question, lang: str) -> Callable[[Mapping[str, Any] | None], str]:
+    """How one question's answer, from a registration's answers, reads in a cell; anything
+    unexpected is shown as stored, so that nothing is lost (an option since removed shows its
+    stored value)."""
     key = str(question.id)
     if question.kind is QuestionKind.CHECKBOX:
         words = {True: gettext("Yes"), False: gettext("No")}
 
-        def checkbox(answers: Mapping[str, Any]) -> str:
-            value = answers.get(key)
+        def checkbox(answers: Mapping[str, Any] | None) -> str:
+            value = answers.get(key) if answers else None
             if value is None or isinstance(value, bool):
                 return words.get(value, "")
             return _as_text(value)
@@ -383,8 +388,8 @@ def _answer_renderer(question: Question, lang: str) -> Callable[[Mapping[str, An
     labels = {choice["value"]: localize(choice["label"], lang) for choice in question.choices}
     if question.kind is QuestionKind.MULTIPLE_CHOICE:
 
-        def multiple(answers: Mapping[str, Any]) -> str:
-            value = answers.get(key)
+        def multiple(answers: Mapping[str, Any] | None) -> str:
+            value = answers.get(key) if answers else None
             if not isinstance(value, list):
                 return _as_text(value)
             return CHOICE_SEPARATOR.join(labels.get(each) or str(each) for each in value)
@@ -392,14 +397,14 @@ def _answer_renderer(question: Question, lang: str) -> Callable[[Mapping[str, An
         return multiple
     if question.kind is QuestionKind.SINGLE_CHOICE:
 
-        def single(answers: Mapping[str, Any]) -> str:
-            value = answers.get(key)
+        def single(answers: Mapping[str, Any] | None) -> str:
+            value = answers.get(key) if answers else None
             return (labels.get(value) if isinstance(value, str) else None) or _as_text(value)
 
         return single
 
-    def text(answers: Mapping[str, Any]) -> str:
-        return _as_text(answers.get(key))
+    def text(answers: Mapping[str, Any] | None) -> str:
+        return _as_text(answers.get(key) if answers else None)
 
     return text
 

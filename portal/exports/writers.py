@@ -17,12 +17,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO
 
 from xlsxwriter import Workbook
 
-from portal.exports.cells import neutralise
+from portal.exports.cells import neutralise, neutralise_cells
 from portal.exports.registrations import CellKind, RegistrationTable
 
 #: Rows written to the CSV buffer before it is sent on.
@@ -39,13 +39,9 @@ def csv_chunks(table: RegistrationTable) -> Iterator[bytes]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BYTE_ORDER_MARK)
     writer.writerow([neutralise(column.header) for column in table.columns])
-    safe: list[Callable[[str], str] | None] = [
-        neutralise if column.kind is CellKind.TEXT else None for column in table.columns
-    ]
+    is_text = [column.kind is CellKind.TEXT for column in table.columns]
     for count, row in enumerate(table.rows(), start=1):
-        writer.writerow(
-            [cell if each is None else each(cell) for each, cell in zip(safe, row, strict=True)]
-        )
+        writer.writerow(neutralise_cells(row, is_text))
         if count % CSV_ROWS_PER_CHUNK == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
