@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 
 from portal.extensions import db
+from portal.mail.addresses import sender_domain
 from portal.mail.models import OutboxMessage
 
 
@@ -29,9 +30,8 @@ def queue_mail(
         subject = render_template(f"emails/{template}.subject.txt", **context).strip()
         text_body = render_template(f"emails/{template}.txt", **context)
         html_body = render_template(f"emails/{template}.html", **context)
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "localhost"
     message = OutboxMessage(
-        message_id=f"<{uuid.uuid4()}@{domain}>",
+        message_id=f"<{uuid.uuid4()}@{sender_domain()}>",
         to_address=to_address,
         subject=" ".join(subject.split()),
         text_body=text_body,

@@ -3,8 +3,8 @@
 Such a page is the same for every reader without a session cookie (no sign-in, no flashed
 message, no form token): it depends only on the address asked for, the event's rows, and
 where the present moment falls among the event's times. All three make the key, read with
-one small query (`_PAGE_VERSION`), so that a page is rendered once per change rather than once
-per reader:
+one small query (`_PAGE_VERSION`, its columns named by `PageVersion`), so that a page is
+rendered once per change rather than once per reader:
 
 - the event's `updated_at` moves with every change of the event, its speakers, programme and
   streams (see `portal.calendar.versions`), `sequence` and `status` with rescheduling and
@@ -21,28 +21,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, current_app, make_response, request, session
 from sqlalchemy import bindparam, or_, select
 
 from portal.calendar.versions import FileCache, recent_rows
-from portal.events.models import Event
+from portal.events.models import Event, EventStatus
 from portal.events.services import PUBLIC_STATUSES, is_valid_slug
 from portal.timeutil import now_utc
 
-_PAGE_VERSION = select(
-    Event.id,
-    Event.slug,
-    Event.updated_at,
-    Event.sequence,
-    Event.status,
-    Event.seats_version,
-    Event.starts_at,
-    Event.ends_at,
-    Event.registration_opens_at,
-    Event.registration_closes_at,
-).where(
+
+class PageVersion(NamedTuple):
+    """The event's columns that a cached page depends on: the query selects them by these
+    names, and a row read is taken apart by name, never by position."""
+
+    id: int
+    slug: str
+    updated_at: datetime
+    sequence: int
+    status: EventStatus
+    seats_version: int
+    starts_at: datetime
+    ends_at: datetime
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+
+
+_PAGE_VERSION = select(*(getattr(Event, name) for name in PageVersion._fields)).where(
     Event.slug == bindparam("slug"),
     or_(*(Event.status == status for status in PUBLIC_STATUSES)),
 )
@@ -60,8 +66,8 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
         rows = recent_rows(_PAGE_VERSION, {"slug": slug})
         if not rows:
             return _varies(make_response(view(slug)))
-        row = rows[0]
-        key = (request.endpoint, request.full_path, request.host_url, row, _moment(row))
+        version = PageVersion._make(rows[0])
+        key = (request.endpoint, request.full_path, request.host_url, version, _moment(version))
         pages = current_app.extensions.setdefault("portal_page_cache", FileCache(256))
         kept = pages.get(key)
         if kept is not None:
@@ -75,13 +81,13 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _moment(row: tuple) -> tuple[bool, ...]:
+def _moment(version: PageVersion) -> tuple[bool, ...]:
     """Where now falls among the event's times: all a page shows of the present moment."""
     now: datetime = now_utc()
-    starts_at, ends_at, opens, closes = row[-4:]  # the last columns of `_PAGE_VERSION`
+    opens, closes = version.registration_opens_at, version.registration_closes_at
     return (
-        now < starts_at,
-        now < ends_at,
+        now < version.starts_at,
+        now < version.ends_at,
         opens is None or now >= opens,
         closes is None or now < closes,
     )

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from openapi_core.testing import MockRequest
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 from werkzeug.test import TestResponse
 
 from portal.events.models import Question, QuestionKind
 from portal.exports import registrations as export_registrations
 from portal.exports import writers
-from portal.exports.registrations import parse_statuses, registration_table
+from portal.exports.registrations import COLUMNS, parse_statuses, registration_table
 from portal.extensions import db
 from portal.registration.models import Registration, RegistrationState
 from portal.validation import InvalidField
@@ -44,7 +47,8 @@ ENGLISH_HEADER = [
     "Accessibility needs",
 ]
 CHECKED_IN = "Checked in at (UTC)"
-#: Texts a spreadsheet would run, and how the export must write them.
+#: Texts a spreadsheet would run, and how the CSV must write them (XLSX keeps them as they are,
+#: in text cells).
 DANGEROUS = {
     '=HYPERLINK("https://evil.example","x")': '\'=HYPERLINK("https://evil.example","x")',
     "+41 22 917 12 34": "'+41 22 917 12 34",
@@ -76,7 +80,15 @@ def _read_xlsx(response: TestResponse):
 
 
 def _xlsx_rows(sheet) -> list[list[Any]]:
-    return [["" if value is None else value for value in row] for row in sheet.values]
+    """The sheet's values as Excel shows them: openpyxl leaves the ``_x000D_`` escapes of
+    control characters in text as they are stored."""
+    return [
+        [
+            "" if value is None else unescape(value) if isinstance(value, str) else value
+            for value in row
+        ]
+        for row in sheet.values
+    ]
 
 
 def _set(registration: Registration, **values: Any) -> Registration:
@@ -225,7 +237,7 @@ def test_accents_arabic_and_emoji_round_trip(organizer_client, organizer, kind):
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_formulas_are_neutralised_and_nothing_is_lost(organizer_client, organizer, kind):
+def test_formulas_are_neutralised_in_csv_and_typed_text_in_xlsx(organizer_client, organizer, kind):
     event = create_event(managers=[organizer])
     for number, text in enumerate(DANGEROUS):
         registration = create_registration(event, email=f"d{number}@example.org")
@@ -235,12 +247,15 @@ def test_formulas_are_neutralised_and_nothing_is_lost(organizer_client, organize
 
     if kind == "csv":
         rows = _read_csv(response)
+        assert [row[6] for row in rows[1:]] == list(DANGEROUS.values())
     else:
         sheet = _read_xlsx(response)
         cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
         assert cells and all(cell.data_type in ("s", "n") for cell in cells)
+        assert [cell.data_type for cell in sheet["G"][1:]] == ["s"] * len(DANGEROUS)
         rows = _xlsx_rows(sheet)
-    assert [row[6] for row in rows[1:]] == list(DANGEROUS.values())
+        # A text cell never runs: the value stays as typed, "+41 22 917 12 34" and all.
+        assert [row[6] for row in rows[1:]] == list(DANGEROUS)
     assert {row[7] for row in rows[1:]} == {"#N/A"}
     assert {row[13] for row in rows[1:]} == {"a=b"}
 
@@ -268,7 +283,8 @@ def test_xlsx_has_a_bold_frozen_header_widths_and_text_cells(
     assert rows[0] == ENGLISH_HEADER + ["Meal", "Sessions", "Press?", "Remarks", CHECKED_IN]
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["F"].width == 32  # email
+    # XlsxWriter stores a width with the padding Excel adds, so that Excel shows 32.
+    assert 32 <= sheet.column_dimensions["F"].width < 33  # email
     assert all(sheet.column_dimensions[letter].width >= 8 for letter in "ABCDEFGHIJKLMNOPQRS")
     assert rows[1][0] == registration.id  # the one number
     assert rows[1][1:3] == ["Confirmed", "2026-11-02T12:00:00Z"]
@@ -552,3 +568,19 @@ def test_characters_xml_cannot_hold_are_replaced_in_xlsx_only(organizer_client, 
 
     assert in_csv[1][13] == "Bell\x07 and\x0bform feed"
     assert in_xlsx[1][13] == "Bell\ufffd and\ufffdform feed"
+
+
+# --- Documentation ---------------------------------------------------------------------------
+
+
+def test_the_documented_columns_are_the_specified_ones(app):
+    """docs/exports.md's table of columns says what `COLUMNS` holds, row for row."""
+    doc = (Path(__file__).parents[2] / "docs" / "exports.md").read_text()
+    section = doc.split("## Columns", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    documented = [tuple(cell.strip() for cell in line.strip("|").split(" | ")) for line in table]
+
+    with app.test_request_context(), force_locale("en"):
+        specified = [(spec.documented_header, spec.content) for spec in COLUMNS]
+
+    assert documented == [("header (English)", "content"), *specified]
