@@ -31,6 +31,7 @@ from portal.events.models import Event, EventFormat, Question, QuestionKind, Str
 from portal.events.services import RegistrationWindow, registration_window
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l, localize
+from portal.mail.addresses import sender_domain
 from portal.mail.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.organizers import audit
@@ -587,8 +588,7 @@ def _notify(
                 "content": content.decode(),
             }
         )
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "localhost"
-    checkin = mail_code(registration, template, domain)
+    checkin = mail_code(registration, template, sender_domain())
     if checkin:
         attachments.append(checkin.attachment)
     queue_mail(

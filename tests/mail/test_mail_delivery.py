@@ -704,11 +704,6 @@ def test_a_message_id_made_from_a_named_sender_is_well_formed(mail_app, mailbox,
     assert message["From"].addresses[0].addr_spec == "events@example.org"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal/registration/services.py (_notify) still takes the domain for mail_code with"
-    ' rpartition("@") on the raw sender; it passes once that line calls sender_domain()',
-)
 def test_the_qr_codes_content_id_from_a_named_sender_is_well_formed(mail_app, mailbox, frozen_now):
     message = _confirmation_through_smtp(mail_app, mailbox)
 
