@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from portal.events.models import Event, ProgrammeItem, Speaker, Stream
+from portal.events.models import Event, ProgrammeItem, Question, Speaker, Stream
 from portal.events.services import PUBLIC_STATUSES
 from portal.extensions import db
 from portal.timeutil import as_utc, now_utc
@@ -190,8 +190,8 @@ class FileCache:
 #: The smallest step of `updated_at` (both databases keep microseconds).
 _TICK = timedelta(microseconds=1)
 #: An event's parts that its files and pages show, by relationship and by class.
-_PARTS = ("speakers", "programme", "streams")
-_PART_TYPES = (Speaker, ProgrammeItem, Stream)
+_PARTS = ("speakers", "programme", "streams", "questions")
+_PART_TYPES = (Speaker, ProgrammeItem, Stream, Question)
 
 
 def _touch_events(session: Session, flush_context: Any, instances: Any) -> None:
@@ -225,7 +225,9 @@ def _touch_events(session: Session, flush_context: Any, instances: Any) -> None:
         event.updated_at = max(moment, previous + _TICK) if previous else moment
 
 
-def _event_of(session: Session, item: Speaker | ProgrammeItem | Stream) -> Event | None:
+def _event_of(
+    session: Session, item: Speaker | ProgrammeItem | Stream | Question
+) -> Event | None:
     """The item's event, loaded if need be (the session does not autoflush while flushing)."""
     if "event" not in inspect(item).unloaded:
         return item.event

@@ -24,6 +24,7 @@ from functools import wraps
 from typing import Any, NamedTuple
 
 from flask import Response, current_app, make_response, request, session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, or_, select
 
 from portal.calendar.versions import FileCache, recent_rows
@@ -97,3 +98,30 @@ def _varies(response: Response) -> Response:
     # Readers with a session may see another page (a flashed message, a signed-in header).
     response.vary.add("Cookie")
     return response
+
+
+#: Stands for the reader's CSRF token in a kept form page (no page can contain a NUL).
+_TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+def form_page(event: Event, render: Callable[[], str]) -> str:
+    """The event's form page as `render` makes it, rendered once per event version, language
+    and address in this process; only the reader's CSRF token is put in per request.
+
+    The version is the event's `updated_at`, read with the event by the request itself (no
+    cache of it), so that a change of the event or its questions shows at once on every
+    server. A reader with a flashed message waiting gets a page of their own.
+    """
+    token = generate_csrf()
+    if session.get("_flashes"):
+        return render()
+    key = (request.endpoint, request.full_path, event.id, event.updated_at)
+    pages = current_app.extensions.setdefault("portal_form_pages", FileCache(256))
+    kept = pages.get(key)
+    if kept is None:
+        page = render()
+        if token not in page:
+            return page
+        kept = page.replace(token, _TOKEN_SLOT)
+        pages.put(key, kept)
+    return kept.replace(_TOKEN_SLOT, token)

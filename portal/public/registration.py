@@ -20,10 +20,12 @@ from flask import (
 from flask_wtf import FlaskForm
 
 from portal.calendar.ics import event_calendar
+from portal.events.models import Event
 from portal.events.services import get_public_event
 from portal.extensions import limiter
 from portal.organizers import audit
 from portal.public.forms import DetailsForm, RegistrationForm, form_for
+from portal.public.pagecache import form_page
 from portal.registration import services
 from portal.registration.models import RegistrationState
 from portal.validation import InvalidField
@@ -51,13 +53,15 @@ def _submitted_email() -> str:
 )
 def register(slug: str):
     event = get_public_event(slug, with_details=False) or abort(404)
-    form = form_for(event, g.lang, RegistrationForm, language=g.lang)
     if (refusal := services.availability(event)) is not services.Availability.OPEN:
         return render_template(
             "registration/closed.html",
             event=event,
             message=services.RegistrationRefused(refusal).message,
         ), (409 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return form_page(event, lambda: _form_page(event, _registration_form(event)))
+    form = _registration_form(event)
     if form.validate_on_submit():
         try:
             services.register_attendee(event, form.details())
@@ -69,7 +73,15 @@ def register(slug: str):
             ), 409
         else:
             return redirect(url_for("registration.sent", slug=event.slug))
-    return render_template("registration/register.html", event=event, form=form), form_status(form)
+    return _form_page(event, form), form_status(form)
+
+
+def _registration_form(event: Event) -> RegistrationForm:
+    return form_for(event, g.lang, RegistrationForm, language=g.lang)
+
+
+def _form_page(event: Event, form: RegistrationForm) -> str:
+    return render_template("registration/register.html", event=event, form=form)
 
 
 @bp.get("/events/<slug>/register/sent")
