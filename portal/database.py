@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,6 +25,13 @@ T = TypeVar("T")
 _WROTE = "portal_wrote"
 #: `Session.info` key of what to do once the session's transaction has committed.
 _AFTER_COMMIT = "portal_after_commit"
+#: `Session.info` keys: when the transaction took the write lock, and how long the last
+#: transaction that took it held it (seconds).
+_LOCKED_AT = "portal_locked_at"
+_LOCK_HELD = "portal_lock_held"
+#: How long SQLite waits for another writer's lock before giving up (the reader then gets a
+#: 503 asking them to retry, rather than a page that hangs).
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +44,8 @@ def init_app(app: Flask) -> None:
         ("do_orm_execute", _mark_statement_written),
         ("after_commit", _forget_written),
         ("after_rollback", _forget_written),
+        ("after_commit", _note_lock_released),
+        ("after_rollback", _note_lock_released),
         ("after_commit", _run_after_commit),
         ("after_rollback", _drop_after_commit),
     ):
@@ -139,6 +149,19 @@ def begin_write() -> None:
     session.rollback()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("BEGIN IMMEDIATE"))
+    session.info[_LOCKED_AT] = time.perf_counter()
+
+
+def lock_held(session: Session) -> float | None:
+    """How long the session's last committed or rolled back transaction held the write lock,
+    in seconds (None if it did not take it); read once."""
+    return session.info.pop(_LOCK_HELD, None)
+
+
+def _note_lock_released(session: Session) -> None:
+    locked_at = session.info.pop(_LOCKED_AT, None)
+    if locked_at is not None:
+        session.info[_LOCK_HELD] = time.perf_counter() - locked_at
 
 
 def has_written(session: Session) -> bool:
@@ -183,5 +206,5 @@ def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

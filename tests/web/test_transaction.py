@@ -37,3 +37,22 @@ def test_what_waits_for_the_commit_is_done_after_it_and_dropped_by_a_rollback(ap
     db.session.commit()
 
     assert done == ["kept"]
+
+
+def test_a_registration_says_how_long_it_held_the_write_lock(client):
+    from tests.factories import create_event, registration_fields
+    from tests.helpers import csrf_token
+
+    event = create_event()
+    url = f"/en/events/{event.slug}/register"
+    fields = registration_fields(language="en")
+    form = {name: value for name, value in fields.items() if name not in ("answers", "consent")}
+    form.update(consent="y", csrf_token=csrf_token(client, url))
+
+    page = client.get(url)
+    response = client.post(url, data=form)
+
+    assert response.status_code == 302
+    assert "Server-Timing" not in page.headers  # a read takes no lock
+    held = float(response.headers["Server-Timing"].removeprefix("lock;dur="))
+    assert 0 < held < 5000
