@@ -46,4 +46,6 @@ def app_config(database_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # The test client's host, so that links in mail lead back to it.
         "PUBLIC_URL": "http://localhost",
+        # Tests that fail to sign in on purpose need not wait (one test checks the wait).
+        "SIGN_IN_LONGEST_DELAY": 0,
     }

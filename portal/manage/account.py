@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
+from limits import parse as parse_limit
 
 from portal.extensions import csrf, db, limiter
 from portal.i18n import _
@@ -15,20 +29,42 @@ from portal.validation import InvalidField
 from portal.web.forms import show_errors
 from portal.web.transaction import form_status
 
+#: Failed sign-ins an account takes (from anywhere, in `_FAILURE_WINDOW`) before each further
+#: attempt is slowed down (up to SIGN_IN_LONGEST_DELAY seconds); a correct password still
+#: signs in, only later.
+_FAILURES_BEFORE_DELAY = 5
+_FAILURE_WINDOW = parse_limit("1000 per 15 minutes")
+_FAILURE_SCOPE = "sign-in-failures"
+
 
 def _submitted_email() -> str:
     return request.form.get("email", "").strip().lower()[:254]
 
 
+def _address_and_account() -> str:
+    return f"{get_remote_address()}/{_submitted_email()}"
+
+
+def _failed(response: Response) -> bool:
+    """Only failures count against the limits: a correct password is never what locks anyone
+    out, and nobody can lock an account for others by failing with its address."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt  # LoginForm checks the token itself, after the rate limits below
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("20 per hour", methods=["POST"], key_func=_submitted_email)
+@limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    "10 per 15 minutes", methods=["POST"], key_func=_address_and_account, deduct_when=_failed
+)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        _slow_down_guessing(form.email.data)
         organizer = services.authenticate(form.email.data, form.password.data)
-        if organizer is not None:
+        if organizer is None:
+            _count_failure(form.email.data)
+        else:
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(organizer)
             session.permanent = True
@@ -38,10 +74,30 @@ def login():
     return render_template("manage/login.html", form=form), form_status(form)
 
 
+def _count_failure(email: str) -> None:
+    limiter.limiter.hit(_FAILURE_WINDOW, _FAILURE_SCOPE, email.strip().lower())
+
+
+def _slow_down_guessing(email: str) -> None:
+    """Wait before checking a password for an account that has failed often of late, whoever
+    tried: guessing slows to a crawl, and the account's owner still signs in."""
+    stats = limiter.limiter.get_window_stats(_FAILURE_WINDOW, _FAILURE_SCOPE, email.strip().lower())
+    failures = _FAILURE_WINDOW.amount - stats.remaining
+    if failures >= _FAILURES_BEFORE_DELAY:
+        longest = current_app.config["SIGN_IN_LONGEST_DELAY"]
+        time.sleep(min(0.25 * 2 ** (failures - _FAILURES_BEFORE_DELAY), longest))
+
+
 def _safe_next() -> str | None:
     """Follow ?next= only to a page of the back office itself."""
     target = request.args.get("next", "")
-    if target.startswith("/manage/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target.startswith("/manage/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()  # no CR, LF or other control character in a header
+        and " " not in target
+    ):
         return target
     return None
 
@@ -49,6 +105,7 @@ def _safe_next() -> str | None:
 @bp.post("/logout")
 def logout():
     if ConfirmForm().validate_on_submit():
+        services.end_sessions(current_organizer())
         logout_user()
         session.clear()
         flash(_("You have signed out."), "info")

@@ -47,6 +47,6 @@ def toggle_organizer(organizer_id: int):
         flash(_("You cannot deactivate your own account."), "error")
     elif ConfirmForm().validate_on_submit():
         organizer.is_active_account = not organizer.is_active_account
-        organizer.session_version += 1  # signs the person out everywhere
+        services.end_sessions(organizer)  # signs the person out everywhere
         flash(_("The account has been updated."), "success")
     return redirect(url_for("manage.organizers"))

@@ -90,6 +90,13 @@ def set_password(organizer: Organizer, new: str) -> None:
     """Set a new password and end the organizer's other sessions."""
     check_password_rules(new)
     organizer.password_hash = generate_password_hash(new)
+    end_sessions(organizer)
+
+
+def end_sessions(organizer: Organizer) -> None:
+    """End every session of the organizer, on every server: a session cookie carries the
+    version it was opened with, and one of another version no longer signs anyone in (so a
+    cookie copied before signing out is worth nothing after it)."""
     organizer.session_version += 1
 
 
@@ -99,7 +106,7 @@ def load_session_organizer(session_id: str) -> Organizer | None:
     if not organizer_id.isdigit() or not version.isdigit():
         return None
     organizer = db.session.get(Organizer, int(organizer_id))
-    if organizer is None or organizer.session_version != int(version):
+    if organizer is None or not organizer.is_active or organizer.session_version != int(version):
         return None
     return organizer
 

@@ -19,6 +19,7 @@ def two_servers(migrated_database, tmp_path):
     require_redis()
     config = {
         "TESTING": True,
+        "SIGN_IN_LONGEST_DELAY": 0,
         "SECRET_KEY": "shared",
         "SQLALCHEMY_DATABASE_URI": migrated_database,
         "REDIS_URL": REDIS_URL,
@@ -63,7 +64,11 @@ def app_behind(migrated_database, tmp_path):
     """An app trusting that many proxies (the parameter), on the test database."""
 
     def make(proxies: int):
-        config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated_database}
+        config = {
+            "TESTING": True,
+            "SIGN_IN_LONGEST_DELAY": 0,
+            "SQLALCHEMY_DATABASE_URI": migrated_database,
+        }
         made.append(create_app({**config, "TRUSTED_PROXIES": proxies}, str(tmp_path / "i")))
         return made[-1]
 
