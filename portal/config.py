@@ -52,7 +52,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # Retry-After on every 429 (and the X-RateLimit-* headers on limited pages).
         RATELIMIT_HEADERS_ENABLED=True,
         # Generous per address: a whole delegation may register from one office network.
-        REGISTRATION_RATE_LIMIT="120 per hour",
+        REGISTRATION_RATE_LIMIT="20 per minute;120 per hour",
         # Longest wait, in seconds, before checking a password for an account that keeps
         # failing to sign in (a slowdown for guessers rather than a lock for its owner).
         SIGN_IN_LONGEST_DELAY=2.0,

@@ -40,16 +40,27 @@ def _per_address_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return request.form.get("email", "").strip().lower()[:254]
+def _per_person_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT_PER_EMAIL"]
+
+
+def _event_and_email() -> str:
+    """One person at one event: what a second attempt (which mails their link again) is
+    counted by."""
+    email = request.form.get("email", "").strip().lower()[:254]
+    return f"{(request.view_args or {}).get('slug', '')}/{email}"
+
+
+def _accepted(response: Response) -> bool:
+    """Only accepted submissions count for a person, so that nobody can use up someone
+    else's tries with refused forms."""
+    return response.status_code == 302
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_per_address_limit, methods=["POST"])
 @limiter.limit(
-    lambda: current_app.config["REGISTRATION_RATE_LIMIT_PER_EMAIL"],
-    methods=["POST"],
-    key_func=_submitted_email,
+    _per_person_limit, methods=["POST"], key_func=_event_and_email, deduct_when=_accepted
 )
 def register(slug: str):
     event = get_public_event(slug, with_details=False) or abort(404)
