@@ -29,11 +29,12 @@ def sign_in(client, email: str, password: str = "correct horse battery"):
     )
 
 
-def api_token(organizer) -> str:
-    """A fresh API token of `organizer`."""
+def api_token(organizer, scopes=None) -> str:
+    """A fresh API token of `organizer`, that may do everything unless `scopes` says."""
+    from portal.organizers.models import TokenScope
     from portal.organizers.services import create_api_token
 
-    _, secret = create_api_token(organizer, "tests")
+    _, secret = create_api_token(organizer, "tests", scopes=scopes or set(TokenScope))
     db.session.commit()
     return secret
 

@@ -64,6 +64,7 @@ ERROR_CODES = (
     "invalid_json",
     "unauthorized",
     "forbidden",
+    "insufficient_scope",
     "not_found",
     "method_not_allowed",
     "slug_taken",
@@ -71,6 +72,7 @@ ERROR_CODES = (
     "invalid_field",
     "too_many_requests",
     "internal_error",
+    "unavailable",
 )
 
 

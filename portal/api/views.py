@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from portal.api.auth import bearer_organizer, require_organizer
+from portal.api.auth import InsufficientScope, bearer_organizer, require_organizer
 from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.api.schemas import (
     ApiContext,
@@ -36,7 +36,7 @@ from portal.events.models import Event, EventStatus
 from portal.exports.registrations import registration_table
 from portal.i18n import _l
 from portal.organizers.audit import Actor
-from portal.organizers.models import Organizer
+from portal.organizers.models import Organizer, TokenScope
 from portal.registration.queries import RegistrationFilters, find_registrations, waitlist_positions
 from portal.validation import InvalidField
 from portal.web.exports import export_response
@@ -53,7 +53,13 @@ HTTP_ERRORS = {
     413: ("too_large", _l("What you sent is too large")),
     429: ("too_many_requests", _l("Too many requests")),
     500: ("internal_error", _l("Something went wrong")),
+    503: ("unavailable", _l("The service is briefly unavailable. Please try again later.")),
 }
+#: The token is valid but was not given the right to do this.
+INSUFFICIENT_SCOPE = (
+    "insufficient_scope",
+    _l("This token may not do this: create a token with the permission it needs."),
+)
 
 
 # --- Events ----------------------------------------------------------------------------------
@@ -79,7 +85,7 @@ def event(slug: str):
 
 @bp.post("/events")
 def create_event():
-    organizer = require_organizer()
+    organizer = require_organizer(TokenScope.WRITE_EVENTS)
     changes = load(EventInputSchema(), _json_object_body())
     created = services.create_event(Actor.api(organizer), changes.fields)
     _apply_speakers_streams_and_status(created, Actor.api(organizer), changes)
@@ -89,7 +95,7 @@ def create_event():
 
 @bp.patch("/events/<slug>")
 def update_event(slug: str):
-    organizer, found = _managed_event(slug)
+    organizer, found = _managed_event(slug, TokenScope.WRITE_EVENTS)
     changes = load(EventInputSchema(partial=True), _json_object_body())
     services.update_event(found, Actor.api(organizer), changes.fields)
     _apply_speakers_streams_and_status(found, Actor.api(organizer), changes)
@@ -98,7 +104,7 @@ def update_event(slug: str):
 
 @bp.get("/events/<slug>/registrations")
 def event_registrations(slug: str):
-    _, found = _managed_event(slug)
+    _, found = _managed_event(slug, TokenScope.READ_REGISTRATIONS)
     query = load_query(RegistrationQuerySchema(), request.args)
     page, per_page, status = query["page"], query["per_page"], query.get("status")
     result = find_registrations(
@@ -139,7 +145,7 @@ def export_registrations_xlsx(slug: str):
 def _export_registrations(slug: str, kind: str) -> Response:
     """The whole attendee list as a file, with the same access as the JSON list; headers
     and words in ``?lang=`` (else Accept-Language), ``?status=`` to keep some statuses."""
-    _, found = _managed_event(slug)
+    _, found = _managed_event(slug, TokenScope.READ_REGISTRATIONS)
     # A bad parameter answers 422 `invalid_field`, as the JSON list does.
     query = load_query(ExportQuerySchema(), request.args)
     table = registration_table(found, query["status"], query["lang"])
@@ -151,10 +157,10 @@ def _event_answer(event: Event, viewer: Organizer | None) -> dict[str, Any]:
         return EventSchema().dump(event)
 
 
-def _managed_event(slug: str) -> tuple[Organizer, Event]:
-    """The token's organizer and the event at `slug`, which they must manage: 401, 404 or
-    403 otherwise."""
-    organizer = require_organizer()
+def _managed_event(slug: str, scope: TokenScope) -> tuple[Organizer, Event]:
+    """The token's organizer and the event at `slug`, which they must manage with a token that
+    may do `scope`: 401, 404 or 403 otherwise."""
+    organizer = require_organizer(scope)
     found = services.get_event(slug) or abort(404)
     if not services.can_manage(organizer, found):
         abort(403)
@@ -257,10 +263,13 @@ def _answer_unrouted_api_urls() -> Response | None:
 
 def _http_error_response(error: HTTPException) -> Response:
     status = error.code or 500
-    code, message = HTTP_ERRORS.get(status) or (
-        error.name.lower().replace(" ", "_"),
-        _l("Something went wrong"),
-    )
+    if isinstance(error, InsufficientScope):
+        code, message = INSUFFICIENT_SCOPE
+    else:
+        code, message = HTTP_ERRORS.get(status) or (
+            error.name.lower().replace(" ", "_"),
+            _l("Something went wrong"),
+        )
     response = error_response(status, code, message)
     # Keep the headers the error defines, such as Allow (405) and WWW-Authenticate (401).
     for name, value in error.get_headers():

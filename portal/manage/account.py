@@ -25,6 +25,7 @@ from portal.manage import bp, current_organizer, flash_saved, submitted
 from portal.manage.forms import ConfirmForm, LanguageForm, LoginForm, PasswordForm, TokenForm
 from portal.organizers import services
 from portal.organizers.models import ApiToken
+from portal.timeutil import now_utc
 from portal.validation import InvalidField
 from portal.web.forms import show_errors
 from portal.web.transaction import form_status
@@ -145,22 +146,43 @@ def tokens():
     form = TokenForm()
     new_secret = None
     if form.validate_on_submit():
-        _, new_secret = services.create_api_token(organizer, form.label.data or "")
-        form = TokenForm(formdata=None)
+        try:
+            _, new_secret = services.create_api_token(
+                organizer, form.label.data or "", scopes=form.scopes(), days=int(form.days.data)
+            )
+        except InvalidField as error:
+            show_errors(form, error)
+        else:
+            form = TokenForm(formdata=None)
     return render_template(
         "manage/tokens.html",
         form=form,
         tokens=organizer.tokens,
         new_secret=new_secret,
         revoke_form=ConfirmForm(),
+        now=now_utc(),
     ), form_status(form)
+
+
+@bp.post("/account/tokens/<int:token_id>/extend")
+def extend_token(token_id: int):
+    token = _own_token(token_id)
+    if ConfirmForm().validate_on_submit() and not token.is_revoked:
+        services.extend_api_token(token)
+        flash(_("The token now works for 90 more days from today."), "success")
+    return redirect(url_for("manage.tokens"))
+
+
+def _own_token(token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.organizer != current_organizer():
+        abort(404)
+    return token
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.organizer != current_organizer():
-        abort(404)
+    token = _own_token(token_id)
     if ConfirmForm().validate_on_submit():
         services.revoke_api_token(token)
         flash(_("The token has been revoked."), "success")

@@ -27,6 +27,8 @@ from portal.events.models import Event, EventFormat, Speaker
 from portal.events.photos import PHOTO_EXTENSIONS
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import LANGUAGES, _l, language_name
+from portal.organizers.models import TokenScope
+from portal.organizers.services import DEFAULT_TOKEN_DAYS, TOKEN_DAYS
 from portal.timeutil import to_zone
 
 _REQUIRED = _l("This field is required.")
@@ -67,6 +69,25 @@ class TokenForm(FlaskForm):
         validators=[Length(max=100)],
         description=_l("For example: the website's publishing script."),
     )
+    read_events = BooleanField(TokenScope.READ_EVENTS.title, default=True)
+    write_events = BooleanField(TokenScope.WRITE_EVENTS.title, default=True)
+    read_registrations = BooleanField(
+        TokenScope.READ_REGISTRATIONS.title,
+        description=_l("Only for a script that needs the attendee list: it holds personal data."),
+    )
+    days = SelectField(
+        _l("Valid for"),
+        choices=[SelectChoice(str(days), _l("%(days)d days", days=days)) for days in TOKEN_DAYS],
+        default=str(DEFAULT_TOKEN_DAYS),
+    )
+
+    def scopes(self) -> set[TokenScope]:
+        chosen = {
+            TokenScope.READ_EVENTS: self.read_events.data,
+            TokenScope.WRITE_EVENTS: self.write_events.data,
+            TokenScope.READ_REGISTRATIONS: self.read_registrations.data,
+        }
+        return {scope for scope, wanted in chosen.items() if wanted}
 
 
 class OrganizerForm(FlaskForm):

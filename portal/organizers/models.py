@@ -8,8 +8,9 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import UTCDateTime
+from portal.database import TitledEnum, UTCDateTime
 from portal.extensions import db
+from portal.i18n import _l
 from portal.timeutil import now_utc
 
 #: Which organizers manage which events (the creator, and anyone they were given to).
@@ -60,6 +61,14 @@ class Organizer(UserMixin, db.Model):
         return self.name or self.email
 
 
+class TokenScope(TitledEnum):
+    """What a token may do; reading registrations is reading personal data."""
+
+    READ_EVENTS = "events:read", _l("Read events, drafts included")
+    WRITE_EVENTS = "events:write", _l("Create and change events")
+    READ_REGISTRATIONS = "registrations:read", _l("Read registrations (personal data)")
+
+
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
 
@@ -76,9 +85,20 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: After this instant the token no longer works.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: What the token may do: `TokenScope` values, separated by spaces (as OAuth writes them).
+    scope: Mapped[str] = mapped_column(String(200))
 
     organizer: Mapped[Organizer] = relationship(back_populates="tokens")
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def scopes(self) -> frozenset[TokenScope]:
+        return frozenset(TokenScope(value) for value in self.scope.split())
+
+    def is_expired(self, moment: datetime) -> bool:
+        return moment >= self.expires_at

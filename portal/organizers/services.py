@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -17,13 +18,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l
-from portal.organizers.models import ApiToken, Organizer
+from portal.organizers.models import ApiToken, Organizer, TokenScope
 from portal.timeutil import now_utc
 from portal.validation import InvalidField, clean_email
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 TOKEN_PREFIX = "ptk_"
+#: How long a token may work, in days, as organizers choose it; and by default.
+TOKEN_DAYS = (30, 90, 180, 365)
+DEFAULT_TOKEN_DAYS = 90
+#: What a new token may do unless said otherwise: everything but reading personal data.
+DEFAULT_SCOPES = frozenset({TokenScope.READ_EVENTS, TokenScope.WRITE_EVENTS})
 #: A token's time of last use is kept to this precision: at most one write a minute per token.
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 
@@ -115,14 +121,27 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(organizer: Organizer, label: str = "") -> tuple[ApiToken, str]:
-    """Create a token; return it with its secret, which is shown once and never stored."""
+def create_api_token(
+    organizer: Organizer,
+    label: str = "",
+    *,
+    scopes: Collection[TokenScope] = DEFAULT_SCOPES,
+    days: int = DEFAULT_TOKEN_DAYS,
+) -> tuple[ApiToken, str]:
+    """Create a token for `days` days; return it with its secret, which is shown once and
+    never stored."""
+    if not scopes:
+        raise InvalidField("scopes", _l("Choose at least one thing the token may do."))
+    if days not in TOKEN_DAYS:
+        raise InvalidField("days", _l("Choose one of the durations offered."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         organizer=organizer,
         token_hash=_hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         label=label.strip()[:100],
+        scope=" ".join(sorted(TokenScope(scope).value for scope in scopes)),
+        expires_at=now_utc() + timedelta(days=days),
     )
     db.session.add(token)
     db.session.flush()
@@ -134,9 +153,18 @@ def find_api_token(secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
-    if token is None or token.is_revoked or not token.organizer.is_active:
+    if token is None or token.is_revoked or token.is_expired(now_utc()):
+        return None
+    if not token.organizer.is_active:
         return None
     return token
+
+
+def extend_api_token(token: ApiToken, days: int = DEFAULT_TOKEN_DAYS) -> None:
+    """Let a valid token work for `days` days from now (an expired one must be replaced)."""
+    if days not in TOKEN_DAYS:
+        raise InvalidField("days", _l("Choose one of the durations offered."))
+    token.expires_at = now_utc() + timedelta(days=days)
 
 
 def note_token_use(token: ApiToken) -> None:

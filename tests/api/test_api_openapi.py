@@ -15,7 +15,7 @@ from openapi_core.validation.request.exceptions import RequestBodyValidationErro
 from openapi_spec_validator import validate
 
 from portal.api.openapi import ERROR_CODES, OPENAPI_DOCUMENT
-from portal.api.views import HTTP_ERRORS
+from portal.api.views import HTTP_ERRORS, INSUFFICIENT_SCOPE
 from portal.extensions import db
 from portal.organizers.services import create_api_token
 from tests.factories import create_organizer
@@ -54,6 +54,7 @@ def test_every_route_is_documented_and_every_documented_operation_exists(app):
 
 def test_every_error_code_is_documented():
     answered = {code for code, _ in HTTP_ERRORS.values()} | {"slug_taken", "invalid_field"}
+    answered.add(INSUFFICIENT_SCOPE[0])
     assert answered == set(ERROR_CODES)
 
 
