@@ -550,6 +550,11 @@ def _new_token(registration: Registration) -> str:
     return token
 
 
+#: Messages that always carry a new personal link, even when the caller issued none: a
+#: promotion may reach someone whose last link is long lost, as a confirmation would.
+_NEW_LINK_TEMPLATES = frozenset({"registration_promoted"})
+
+
 def _notify(
     registration: Registration,
     template: str,
@@ -563,6 +568,8 @@ def _notify(
     person already has theirs), and, when `invite` is REQUEST or CANCEL, the personal calendar
     invitation that adds, moves or removes the event in their calendar.
     """
+    if token is None and template in _NEW_LINK_TEMPLATES:
+        token = _new_token(registration)
     # The note is the organizer's at the moment of the decline: a new registration clears it.
     note = registration.decision_note if template == "registration_declined" else ""
     queue_mail(
