@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_organizer_command)
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("create-organizer")
@@ -71,25 +72,47 @@ def create_api_token_command(email: str, label: str) -> None:
     click.echo(secret)
 
 
-@click.command("send-mail")
-@click.option("--loop", is_flag=True, help="Keep delivering until SIGTERM or Ctrl+C (a worker).")
-@click.option(
+_INTERVAL = click.option(
     "--interval",
     default=5.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="With --loop: seconds to wait whenever nothing is due.",
+    help="Seconds to wait whenever nothing is due.",
 )
-@click.option(
+_LIMIT = click.option(
     "--limit",
     default=100,
     show_default=True,
     type=click.IntRange(min=1),
     help="Messages claimed per batch.",
 )
+
+
+@click.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep delivering until SIGTERM or Ctrl+C (a worker).")
+@_INTERVAL
+@_LIMIT
 @with_appcontext
 def send_mail_command(loop: bool, interval: float, limit: int) -> None:
     """Deliver the mail outbox: everything due now, or with --loop, until stopped."""
+    _work(until_stopped=loop, interval=interval, limit=limit)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
+@_INTERVAL
+@_LIMIT
+@with_appcontext
+def worker_command(once: bool, interval: float, limit: int) -> None:
+    """The background worker: deliver the mail outbox until SIGTERM or Ctrl+C.
+
+    Any number may run, on any hosts: each message is held by one worker at a time.
+    """
+    _work(until_stopped=not once, interval=interval, limit=limit)
+
+
+def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
+    """Deliver what is due, reporting each batch; until a signal if `until_stopped`."""
     from portal.mail.delivery import DeliveryReport, deliver_until
 
     stop = threading.Event()
@@ -99,7 +122,7 @@ def send_mail_command(loop: bool, interval: float, limit: int) -> None:
         batches.append(report)
         click.echo(str(report))
 
-    if not loop:
+    if not until_stopped:
         deliver_until(stop, limit=limit, interval=None, on_batch=on_batch)
         if not batches:
             click.echo("No mail due.")
@@ -144,8 +167,25 @@ def demo_command(host: str, port: int) -> None:
     current_app.config["SESSION_COOKIE_SECURE"] = False
     click.echo(f"Demo ready: http://{host}:{port}/  (Ctrl+C to stop)")
     click.echo(f"Back office: http://{host}:{port}/manage/ as {email}, password {password}")
-    # Flask's app.run() refuses to serve from inside a CLI command; call its server directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    app = current_app._get_current_object()
+    # Web requests never send mail: a worker beside the server delivers it (as .eml files
+    # under the instance folder, with no mail server configured) within a second.
+    stop = threading.Event()
+    worker = threading.Thread(target=_demo_worker, args=(app, stop), name="demo-mail-worker")
+    worker.start()
+    try:
+        # Flask's app.run() refuses to serve from inside a CLI command; call its server.
+        run_simple(host, port, app, threaded=True)
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _demo_worker(app: Flask, stop: threading.Event) -> None:
+    from portal.mail.delivery import deliver_until
+
+    with app.app_context():
+        deliver_until(stop, limit=100, interval=1.0, on_batch=lambda report: None)
 
 
 @click.group()

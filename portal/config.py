@@ -37,7 +37,6 @@ def configure(app: Flask, test_config: dict | None) -> None:
         MAIL_USE_SSL=False,  # TLS from the first byte, usually on port 465
         MAIL_TIMEOUT=30,  # seconds, for each exchange with the server
         MAIL_MAX_ATTEMPTS=10,  # then the message is marked failed (about 4 hours of retries)
-        MAIL_DELIVER_AFTER_REQUEST=True,  # send right after the response; the worker retries
         REDIS_URL=None,
         # How many reverse proxies stand in front of the app. Their X-Forwarded-* headers are
         # then believed, so that rate limits see each reader's own address (and links use

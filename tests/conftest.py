@@ -105,13 +105,6 @@ def runner(app: Flask):
 
 
 @pytest.fixture
-def no_immediate_delivery(app: Flask) -> None:
-    """Leave queued mail in the outbox instead of delivering it after each response, for
-    tests that read the outbox (use with ``pytest.mark.usefixtures``)."""
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
-
-
-@pytest.fixture
 def frozen_now() -> Iterator[datetime]:
     """Stop the clock at `NOW`."""
     with time_machine.travel(NOW, tick=False):

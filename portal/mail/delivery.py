@@ -3,8 +3,10 @@
 A worker first claims a batch in one short transaction (``claimed_until`` = now + lease), then
 sends with no transaction open, recording each message as it goes. Two workers never hold the
 same message at once; a worker that crashes leaves claims that lapse after the lease, so its
-messages are delivered at least once. Run by `portal send-mail` and, when
-MAIL_DELIVER_AFTER_REQUEST is on, right after a request that queued mail has answered.
+messages are delivered at least once. A message is rendered the first time a worker holds it
+(`portal.mail.outbox.render`) and keeps its bodies for the retries, until it is sent. Run by
+`portal worker` and `portal send-mail`, never by a web request: a slow or dead mail server
+must not hold up a page.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import MessageError
@@ -20,9 +22,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
-from portal.mail import smtp
+from portal.mail import outbox, smtp
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.organizers import audit
 from portal.timeutil import now_utc
@@ -36,6 +39,8 @@ LEASE_MARGIN = timedelta(minutes=2)
 #: Wait after the first failure; it doubles with each further one, up to `LONGEST_WAIT`.
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
+#: Longest pause of a worker whose database does not answer before it tries again.
+LONGEST_DATABASE_WAIT = 60.0
 
 
 @dataclass
@@ -64,11 +69,6 @@ def deliver_due_messages(limit: int = 100) -> DeliveryReport:
     return _deliver(*_claim(limit))
 
 
-def deliver_messages(ids: Collection[int]) -> DeliveryReport:
-    """Deliver these messages if they are still due and nobody holds them; commits the session."""
-    return _deliver(*_claim(len(ids), among=ids))
-
-
 def deliver_until(
     stop: threading.Event,
     *,
@@ -77,9 +77,25 @@ def deliver_until(
     on_batch: Callable[[DeliveryReport], None],
 ) -> None:
     """Deliver batch after batch until `stop` is set, pausing `interval` seconds whenever
-    nothing more is due; with `interval` None, return as soon as nothing more is due."""
+    nothing more is due; with `interval` None, return as soon as nothing more is due.
+
+    A worker that runs until stopped outlives a database that stops answering: it logs the
+    error and tries again after a pause that doubles each time, up to a minute.
+    """
+    failures = 0
     while not stop.is_set():
-        report = deliver_due_messages(limit)
+        try:
+            report = deliver_due_messages(limit)
+        except SQLAlchemyError:
+            if interval is None:
+                raise
+            failures += 1
+            pause = min(interval * 2 ** min(failures - 1, 16), LONGEST_DATABASE_WAIT)
+            logger.exception("The mail worker could not use the database; again in %gs", pause)
+            db.session.remove()  # a fresh session, on a fresh connection, for the next try
+            stop.wait(pause)
+            continue
+        failures = 0
         if report.claimed:
             on_batch(report)
         if report.claimed < limit:
@@ -101,13 +117,11 @@ def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _claim(limit: int, among: Collection[int] | None = None) -> tuple[list[int], datetime]:
+def _claim(limit: int) -> tuple[list[int], datetime]:
     """Take up to `limit` due messages for this worker until the returned lease end; commit."""
     while True:
         now = now_utc()
         conditions = _due(now)
-        if among is not None:
-            conditions += (OutboxMessage.id.in_(among),)
         candidates = (
             select(OutboxMessage.id)
             .where(*conditions)
@@ -143,24 +157,56 @@ class _Claimed:
     envelope: smtp.Envelope
 
 
+@dataclass(frozen=True)
+class _Unsent:
+    """A claimed message that could not be made into an email this time."""
+
+    id: int
+    attempts: int
+    error: Exception
+    permanent: bool = True
+    #: Clear what it holds for the renderer, as nothing will ever render it.
+    forget: bool = False
+
+
 def _deliver(ids: list[int], lease_end: datetime) -> DeliveryReport:
     report = DeliveryReport()
     if not ids:
         return report
     batch: list[_Claimed] = []
-    unbuildable: list[tuple[int, int, Exception]] = []
+    unbuildable: list[_Unsent] = []
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
     )
     for row in rows:
         try:
+            if not row.rendered:
+                _render(row)
+        except outbox.Unrenderable as error:
+            # Nothing can ever write it (its registration is gone): keep nothing of it either.
+            unbuildable.append(_Unsent(row.id, row.attempts, error, forget=True))
+            continue
+        except SQLAlchemyError:
+            raise
+        except Exception as error:
+            # A fault of a renderer (a template, say) must not hold up anyone else's mail;
+            # the message is tried again after the backoff, by when it may have been fixed.
+            logger.exception("Could not render outbox message %s", row.id)
+            unbuildable.append(_Unsent(row.id, row.attempts, error, permanent=False))
+            continue
+        try:
             batch.append(_Claimed(row.id, row.attempts, smtp.build_envelope(row, sender)))
         except (ValueError, KeyError, TypeError, MessageError) as error:
-            unbuildable.append((row.id, row.attempts, error))
-    db.session.commit()  # no transaction stays open while we talk to the server
-    for message_id, attempts, error in unbuildable:
-        _record_failure(report, message_id, attempts, error, permanent=True)
+            unbuildable.append(_Unsent(row.id, row.attempts, error))
+    # Rendered bodies are kept for the retries. No transaction stays open while we talk to
+    # the server.
+    db.session.commit()
+    for unsent in unbuildable:
+        forget = {"token": None, "details": {}} if unsent.forget else {}
+        _record_failure(
+            report, unsent.id, unsent.attempts, unsent.error, permanent=unsent.permanent, **forget
+        )
     if not batch:
         return report
 
@@ -196,6 +242,16 @@ def _deliver(ids: list[int], lease_end: datetime) -> DeliveryReport:
     return report
 
 
+def _render(row: OutboxMessage) -> None:
+    """Write the bodies of `row` into it; the token is then in the link of the bodies."""
+    rendered = outbox.render(row)
+    row.subject = rendered.subject
+    row.text_body = rendered.text_body
+    row.html_body = rendered.html_body
+    row.attachments = rendered.attachments
+    row.token = None
+
+
 def _fail_rest(report: DeliveryReport, rest: list[_Claimed], error: OSError) -> None:
     """The connection is gone (or the disk is full): this batch ends, all of it to retry."""
     for message in rest:
@@ -203,7 +259,20 @@ def _fail_rest(report: DeliveryReport, rest: list[_Claimed], error: OSError) -> 
 
 
 def _record_sent(report: DeliveryReport, message_id: int) -> None:
-    _set(message_id, status=OutboxStatus.SENT, sent_at=now_utc(), claimed_until=None)
+    """Mark the message sent and forget what it said: the person's mailbox has it now, and
+    the outbox keeps no personal link or details longer than it needs them."""
+    _set(
+        message_id,
+        status=OutboxStatus.SENT,
+        sent_at=now_utc(),
+        claimed_until=None,
+        subject=None,
+        text_body=None,
+        html_body=None,
+        attachments=[],
+        token=None,
+        details={},
+    )
     report.sent += 1
 
 
@@ -214,10 +283,11 @@ def _record_failure(
     error: Exception,
     *,
     permanent: bool = False,
+    **cleared: Any,
 ) -> None:
     attempts += 1
     description = smtp.describe_error(error)
-    values: dict[str, Any] = {"attempts": attempts, "last_error": description}
+    values: dict[str, Any] = {"attempts": attempts, "last_error": description, **cleared}
     if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         values["status"] = OutboxStatus.FAILED
         report.failed += 1

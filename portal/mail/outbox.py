@@ -1,43 +1,125 @@
-"""Writing messages into the outbox, each rendered in its recipient's language."""
+"""Writing messages into the outbox, and rendering them when they are delivered.
+
+A change queues a message in its own transaction, but only says what to send: the kind of
+message, to whom, in which language, and the little that cannot be read later. The worker
+renders it (`render`) through the renderer its part of the app registered for that kind, so
+no web request ever spends time on templates, calendar files or images for mail.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
+from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.mail.addresses import sender_domain
-from portal.mail.models import OutboxMessage
+from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.timeutil import now_utc
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The bodies of one message, as the outbox row stores them until it is sent."""
+
+    subject: str
+    text_body: str
+    html_body: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Unrenderable(Exception):  # noqa: N818 (an outcome: the message can never be written)
+    """The message cannot be written any more, such as when its registration was erased."""
+
+
+Renderer = Callable[[OutboxMessage], Rendered]
+
+#: Renderers by message kind, filled by the parts that queue mail (`registration.init_app`).
+_renderers: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Have `renderer` write every message of `kind` when it is delivered."""
+    _renderers[kind] = renderer
 
 
 def queue_mail(
+    kind: str,
     to_address: str,
-    template: str,
     language: str,
-    attachments: list[dict[str, Any]] | None = None,
-    **context: Any,
+    *,
+    registration_id: int | None = None,
+    invite: str | None = None,
+    token: str | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Render ``emails/<template>.{subject,txt,html}`` in `language` and add it to the outbox.
+    """Add a message of `kind` to the outbox, to be rendered in `language` when delivered.
 
     It joins the caller's transaction: the message exists if and only if the change it
-    reports is committed.
+    reports is committed. The Message-ID is made now, so that every attempt carries the same.
     """
-    with force_locale(language):
-        context = {"lang": language, **context}
-        subject = render_template(f"emails/{template}.subject.txt", **context).strip()
-        text_body = render_template(f"emails/{template}.txt", **context)
-        html_body = render_template(f"emails/{template}.html", **context)
     message = OutboxMessage(
         message_id=f"<{uuid.uuid4()}@{sender_domain()}>",
+        kind=kind,
         to_address=to_address,
-        subject=" ".join(subject.split()),
-        text_body=text_body,
-        html_body=html_body,
-        attachments=attachments or [],
         language=language,
+        registration_id=registration_id,
+        invite=invite,
+        token=token,
+        details=dict(details or {}),
     )
     db.session.add(message)
     return message
+
+
+def render(message: OutboxMessage) -> Rendered:
+    """Write `message` through the renderer of its kind. Raises `Unrenderable` when no
+    renderer knows the kind or the renderer finds the message can no longer be written."""
+    renderer = _renderers.get(message.kind or "")
+    if renderer is None:
+        raise Unrenderable(f"no renderer for messages of kind {message.kind!r}")
+    return renderer(message)
+
+
+def render_template_message(template: str, language: str, **context: Any) -> Rendered:
+    """``emails/<template>.{subject.txt,txt,html}`` rendered in `language`: the bodies of a
+    message, for a renderer to complete with its attachments."""
+    with force_locale(language):
+        context = {"lang": language, **context}
+        subject = render_template(f"emails/{template}.subject.txt", **context)
+        text_body = render_template(f"emails/{template}.txt", **context)
+        html_body = render_template(f"emails/{template}.html", **context)
+    return Rendered(" ".join(subject.split()), text_body, html_body)
+
+
+#: Mail that has waited longer is late: no worker is running, or the server does not take it.
+LATE_AFTER = timedelta(minutes=5)
+
+
+def oldest_waiting_age(now: datetime | None = None) -> timedelta | None:
+    """How long the oldest message that should have gone by now has waited since it was
+    queued; None when none waits. A message waiting for a retry counts (it has been due and
+    is still not delivered); one never tried and due later does not."""
+    now = now or now_utc()
+    oldest = db.session.scalar(
+        select(OutboxMessage.created_at)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(OutboxMessage.next_attempt_at <= now, OutboxMessage.attempts > 0),
+        )
+        .order_by(OutboxMessage.created_at)
+        .limit(1)
+    )
+    return None if oldest is None else max(now - oldest, timedelta(0))
+
+
+def mail_is_late() -> bool:
+    """Whether some message has waited longer than `LATE_AFTER`, for organizers to be told."""
+    waited = oldest_waiting_age()
+    return waited is not None and waited > LATE_AFTER

@@ -8,8 +8,10 @@ from portal.events.signals import event_cancelled, event_rescheduled
 
 
 def init_app(app: Flask) -> None:
-    """Write to registrants when their event moves or is cancelled."""
-    from portal.registration import services
+    """Write to registrants when their event moves or is cancelled, and let the mail worker
+    render what is written to them."""
+    from portal.registration import notifications, services
 
     event_rescheduled.connect(services.notify_event_rescheduled, weak=False)
     event_cancelled.connect(services.notify_event_cancelled, weak=False)
+    notifications.register_renderers()

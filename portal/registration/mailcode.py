@@ -1,4 +1,7 @@
-"""The check-in code in confirmation emails: a QR code shown inline, and the code as text."""
+"""The check-in code in confirmation emails: a QR code shown inline, and the code as text.
+
+Only people who come to the door get one: an online seat has no door to show it at.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from portal.registration.models import Registration, RegistrationState
+from portal.registration.models import Attendance, Registration, RegistrationState
 from portal.registration.qr import format_code, qr_png
 
 #: Messages that tell someone their place is confirmed: each carries the check-in code.
@@ -27,10 +30,13 @@ class MailCode:
 
 
 def mail_code(registration: Registration, template: str, domain: str) -> MailCode | None:
-    """The check-in code for a confirmation message; None for any other message."""
+    """The check-in code for the confirmation of a seat in the room; None for any other
+    message, and for an online registrant."""
     if template not in CONFIRMATION_TEMPLATES:
         return None
     if registration.state is not RegistrationState.CONFIRMED:
+        return None
+    if registration.attendance is not Attendance.IN_PERSON:
         return None
     content_id = f"checkin-{uuid.uuid4().hex}@{domain}"
     image, size = qr_png(registration.checkin_code)

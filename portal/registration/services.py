@@ -21,23 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from portal import database
-from portal.calendar.ics import invitation
 from portal.events import streams
 from portal.events.models import Event, EventFormat, Question, QuestionKind, Stream
 from portal.events.services import RegistrationWindow, registration_window
 from portal.extensions import db
-from portal.i18n import LANGUAGES, _l, localize
-from portal.mail.addresses import sender_domain
-from portal.mail.links import external_url
+from portal.i18n import LANGUAGES, _l
 from portal.mail.outbox import queue_mail
 from portal.organizers import audit
 from portal.organizers.audit import Actor
 from portal.registration.countries import is_country_code
-from portal.registration.mailcode import mail_code
 from portal.registration.models import (
     ACTIVE_STATES,
     Attendance,
@@ -555,54 +550,36 @@ def _new_token(registration: Registration) -> str:
     return token
 
 
+#: Messages that always carry a new personal link, even when the caller issued none: a
+#: promotion may reach someone whose last link is long lost, as a confirmation would.
+_NEW_LINK_TEMPLATES = frozenset({"registration_promoted"})
+
+
 def _notify(
     registration: Registration,
     template: str,
     token: str | None = None,
     invite: str | None = None,
 ) -> None:
-    """E-mail the person, in their language, about their registration.
+    """Queue an email to the person, in their language, about their registration.
 
-    Messages carry a link only with a new token (the person already has theirs), and, when
-    `invite` is REQUEST or CANCEL, the personal calendar invitation that adds, moves or
-    removes the event in their calendar.
+    Only what to say is written now; the mail worker renders it when it delivers it
+    (`portal.registration.notifications`). Messages carry a link only with a new token (the
+    person already has theirs), and, when `invite` is REQUEST or CANCEL, the personal calendar
+    invitation that adds, moves or removes the event in their calendar.
     """
-    event = registration.event
-    lang = registration.language
-    event_url = external_url("public.event", lang=lang, slug=event.slug)
-    attachments = []
-    if invite:
-        content = invitation(
-            event,
-            lang,
-            event_url,
-            current_app.config["MAIL_DEFAULT_SENDER"],
-            attendee=(registration.full_name, registration.email),
-            method=invite,
-            stamp=now_utc(),
-        )
-        attachments.append(
-            {
-                "filename": "invite.ics",
-                "content_type": f"text/calendar; method={invite}",
-                "content": content.decode(),
-            }
-        )
-    checkin = mail_code(registration, template, sender_domain())
-    if checkin:
-        attachments.append(checkin.attachment)
+    if token is None and template in _NEW_LINK_TEMPLATES:
+        token = _new_token(registration)
+    # The note is the organizer's at the moment of the decline: a new registration clears it.
+    note = registration.decision_note if template == "registration_declined" else ""
     queue_mail(
-        registration.email,
         template,
-        lang,
-        attachments=attachments,
-        checkin=checkin,
-        registration=registration,
-        event=event,
-        event_title=localize(event.title, lang),
-        event_url=event_url,
-        manage_url=external_url("registration.manage", lang=lang, token=token) if token else None,
-        position=waitlist_position(registration),
+        registration.email,
+        registration.language,
+        registration_id=registration.id,
+        invite=invite,
+        token=token,
+        details={"note": note} if note else None,
     )
 
 

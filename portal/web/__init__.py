@@ -1,6 +1,6 @@
 """What only the web layer needs, shared by every audience's blueprints: security headers,
-sessions, locale selection, templating helpers, error pages, the routes outside any
-language prefix, and mail sent once a response has gone out."""
+sessions, locale selection, templating helpers, error pages and the routes outside any
+language prefix. Mail is never sent from here: the worker delivers it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_app(app: Flask) -> None:
-    from portal.web import errors, mail, routes, security, templating, transaction
+    from portal.mail.outbox import mail_is_late
+    from portal.web import errors, routes, security, templating, transaction
     from portal.web.sessions import CookieSessionInterface
 
     app.session_interface = CookieSessionInterface()
@@ -18,7 +19,8 @@ def init_app(app: Flask) -> None:
         # client can forge (links come from PUBLIC_URL, and TRUSTED_HOSTS checks Host).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     templating.init_app(app)
-    mail.init_app(app)
+    # The back office warns organizers when mail is late (templates/manage/base.html).
+    app.add_template_global(mail_is_late)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(routes.bp)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, send_from_directory, url_for
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.events import photos as media
 from portal.extensions import db
+from portal.mail.outbox import oldest_waiting_age
 from portal.web.locale import best_accepted_language
 
 bp = Blueprint("core", __name__)
@@ -30,11 +30,14 @@ def speaker_photo(name: str):
 
 @bp.get("/healthz")
 def healthz():
+    """Whether the database answers, and how long the oldest undelivered message has waited
+    (null when none): a figure that only grows means no mail worker is running."""
     try:
-        db.session.execute(text("SELECT 1"))
+        waited = oldest_waiting_age()
     except SQLAlchemyError:
         db.session.rollback()
         retry_after = str(current_app.config["UNAVAILABLE_RETRY_AFTER"])
         answer = jsonify(status="unavailable", database="unreachable")
         return answer, 503, {"Retry-After": retry_after}
-    return jsonify(status="ok", database="ok")
+    seconds = None if waited is None else int(waited.total_seconds())
+    return jsonify(status="ok", database="ok", mail={"oldest_pending_seconds": seconds})

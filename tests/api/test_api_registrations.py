@@ -19,8 +19,6 @@ from portal.extensions import db
 from tests.factories import create_event, create_organizer, create_registration
 from tests.helpers import api_token
 
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
-
 
 def _url(event) -> str:
     return f"/api/v1/events/{event.slug}/registrations"

@@ -16,8 +16,6 @@ from portal.validation import InvalidField
 from tests.factories import create_event, create_organizer, registration_fields
 from tests.helpers import csrf_token
 
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
-
 
 def _choice(*labels: dict[str, str], kind: str = "single_choice", **fields):
     return {"kind": kind, "label": {"en": "Which meal?"}, "choices": list(labels), **fields}

@@ -58,7 +58,6 @@ DANGEROUS = {
     "\r=1+1": "'\r=1+1",
 }
 
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
 
 
 def _read_csv(response: TestResponse) -> list[list[str]]:

@@ -39,7 +39,6 @@ from portal.mail.delivery import (
     retry_delay,
 )
 from portal.mail.models import OutboxMessage, OutboxStatus
-from portal.web import mail as web_mail
 from tests.factories import create_event, create_registration
 from tests.helpers import NOW
 
@@ -117,7 +116,7 @@ def serving(mailbox: Mailbox, port: int, **smtp_options: Any) -> Iterator[None]:
 
 @pytest.fixture
 def mail_app(app):
-    """The app with mail from a French-named sender, delivered after requests."""
+    """The app with mail from a French-named sender."""
     app.config.update(MAIL_DEFAULT_SENDER=SENDER, MAIL_TIMEOUT=5)
     return app
 
@@ -303,7 +302,9 @@ def test_without_a_server_each_message_becomes_an_eml_file_with_the_smtp_bytes(
 
     # The same row through the SMTP server gives the same bytes (but for fresh MIME boundaries).
     db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row.id).values(status="pending")
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(status="pending", subject=SUBJECT, text_body=TEXT, html_body=HTML)
     )
     db.session.commit()
     mail_app.config["MAIL_SERVER"] = "127.0.0.1"
@@ -497,106 +498,6 @@ def test_send_mail_loop_runs_until_a_signal_then_stops_cleanly(mailbox, runner, 
     assert mailbox.message_ids() == Counter({row.message_id: 1})
 
 
-@pytest.fixture
-def queuing_route(mail_app) -> str:
-    """A page that commits one outbox row, as a registration does; returns its URL."""
-
-    def queue() -> str:
-        queue_row()
-        return "queued"
-
-    mail_app.add_url_rule("/test/queue-mail", "test_queue_mail", queue)
-    return "/test/queue-mail"
-
-
-def test_mail_a_request_queued_leaves_right_after_the_response(mailbox, client, queuing_route):
-    response = client.get(queuing_route)
-    assert response.status_code == 200
-    assert mailbox.envelopes == []  # the response is not kept waiting for the server
-
-    response.close()  # what the WSGI server does once the response has gone out
-
-    [row] = db.session.scalars(select(OutboxMessage)).all()
-    assert row.status is OutboxStatus.SENT
-    assert mailbox.message_ids() == Counter({row.message_id: 1})
-
-
-def test_a_bulk_change_sends_only_the_first_messages_after_the_response(
-    mailbox, client, mail_app, monkeypatch
-):
-    monkeypatch.setattr(web_mail, "AFTER_REQUEST_LIMIT", 2)
-
-    def queue_three() -> str:
-        for _ in range(3):
-            queue_row()
-        return "queued"
-
-    mail_app.add_url_rule("/test/queue-three", "test_queue_three", queue_three)
-    client.get("/test/queue-three").close()
-
-    statuses = db.session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
-    assert statuses == [OutboxStatus.SENT, OutboxStatus.SENT, OutboxStatus.PENDING]
-    assert len(mailbox.envelopes) == 2
-
-
-def test_a_savepoint_rolled_back_in_a_request_keeps_the_mail_queued_before_it(
-    mailbox, client, mail_app
-):
-    def queue_then_undo_a_step() -> str:
-        db.session.add(outbox_row())
-        db.session.flush()
-        step = db.session.begin_nested()
-        db.session.add(outbox_row())
-        db.session.flush()
-        step.rollback()
-        db.session.commit()
-        return "queued"
-
-    mail_app.add_url_rule("/test/savepoint", "test_savepoint", queue_then_undo_a_step)
-    client.get("/test/savepoint").close()
-
-    [row] = db.session.scalars(select(OutboxMessage)).all()
-    assert row.status is OutboxStatus.SENT
-    assert mailbox.message_ids() == Counter({row.message_id: 1})
-
-
-def test_a_dead_server_after_a_request_leaves_the_message_to_the_worker(
-    dead_server, client, queuing_route
-):
-    response = client.get(queuing_route)
-    response.close()
-
-    assert response.status_code == 200
-    [row] = db.session.scalars(select(OutboxMessage)).all()
-    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
-
-
-def test_an_error_while_delivering_after_a_request_is_logged_not_raised(
-    mailbox, client, queuing_route, monkeypatch, caplog
-):
-    def broken(ids):
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(web_mail, "deliver_messages", broken)
-    response = client.get(queuing_route)
-    response.close()
-
-    assert response.status_code == 200
-    assert "database went away" in caplog.text
-    [row] = db.session.scalars(select(OutboxMessage)).all()
-    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
-
-
-def test_delivery_after_requests_can_be_turned_off(mailbox, mail_app, client, queuing_route):
-    mail_app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
-
-    client.get(queuing_route).close()
-
-    assert mailbox.envelopes == []
-    [row] = db.session.scalars(select(OutboxMessage)).all()
-    assert row.status is OutboxStatus.PENDING
-
-
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and its key."""
@@ -688,9 +589,9 @@ def test_the_senders_domain_is_read_with_or_without_a_display_name(app, sender, 
 
 
 def _confirmation_through_smtp(mail_app, mailbox) -> EmailMessage:
-    """Register someone (their confirmation is queued with `queue_mail`, QR code and all),
-    deliver the outbox to the SMTP server, and return the message it received."""
-    mail_app.config.update(MAIL_DEFAULT_SENDER=NAMED_SENDER, MAIL_DELIVER_AFTER_REQUEST=False)
+    """Register someone (their confirmation is queued, then rendered with its QR code when
+    delivered), deliver the outbox to the SMTP server, and return the message it received."""
+    mail_app.config["MAIL_DEFAULT_SENDER"] = NAMED_SENDER
     create_registration(create_event())
     assert deliver_due_messages() == DeliveryReport(sent=1)
     [message] = mailbox.messages()

@@ -19,8 +19,7 @@ from portal.registration import services
 from portal.registration.models import Registration, RegistrationState
 from tests.factories import create_event, create_organizer, create_registration
 from tests.helpers import csrf_token, sign_in
-
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
+from tests.mail.helpers import outbox
 
 
 def _list_url(event, **args) -> str:
@@ -245,11 +244,7 @@ def test_declining_sends_the_note_to_the_person(organizer_client, organizer):
     declined = _reload(registration)
     assert declined.state is RegistrationState.DECLINED
     assert declined.decision_note == "The room only holds member States' delegates."
-    last = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.to_address == registration.email)
-        .order_by(OutboxMessage.id.desc())
-    ).first()
+    last = outbox(registration.email)[-1]
     assert "The room only holds member States" in last.text_body
     assert [entry.details["name"] for entry in _audit("registration.declined")] == [
         registration.full_name

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from portal.events.models import EventStatus, Stream
 from portal.extensions import db
-from portal.mail.models import OutboxMessage
 from portal.organizers.audit import REGISTRANT, SYSTEM
 from portal.registration import services as registrations
 from tests.factories import create_event, create_registration
 from tests.helpers import api_token, csrf_token
+from tests.mail.helpers import Mail, outbox
 from tests.openapi_check import CheckedClient
 
 PUBLIC = "https://public.example.org/live/en"
@@ -39,17 +39,15 @@ def _event(**fields):
     return event
 
 
-def _messages(to: str) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id)
-        )
-    )
+def _messages(to: str) -> list[Mail]:
+    return outbox(to)
 
 
-def _own_page(to: str) -> str:
-    """The path of a registrant's own page, from the first message they were sent."""
-    match = re.search(r"https?://[^/\s]+(/\w\w/registrations/[\w-]+/)", _messages(to)[0].text_body)
+def _own_page(to: str, index: int = 0) -> str:
+    """The path of a registrant's own page, from the first message they were sent (or the
+    one at `index`)."""
+    text = _messages(to)[index].text_body
+    match = re.search(r"https?://[^/\s]+(/\w\w/registrations/[\w-]+/)", text)
     assert match, "no personal link in the mail"
     return match.group(1)
 
@@ -249,7 +247,9 @@ def test_a_registrant_promoted_from_the_waiting_list_is_sent_the_private_stream(
 
     promoted = _messages("second@example.org")[-1]
     assert PRIVATE in promoted.text_body
-    assert SECRET in client.get(page).data
+    # The promotion carries a new personal link; the one sent before no longer opens the page.
+    assert client.get(page).status_code == 404
+    assert SECRET in client.get(_own_page("second@example.org", index=-1)).data
 
 
 def test_a_cancelled_event_shows_no_stream_links_to_registrants(client, frozen_now, manager):

@@ -9,14 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.mail.models import OutboxMessage
 from portal.organizers.audit import Actor, ActorKind, AuditEntry
 from portal.registration import services
 from portal.registration.models import Registration, RegistrationState
 from tests.factories import create_event, create_organizer, create_registration
 from tests.helpers import csrf_token, sign_in
-
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
+from tests.mail.helpers import outbox
 
 
 def _entries() -> list[tuple[str, ActorKind, str | None, str | None]]:
@@ -37,13 +35,7 @@ def _entries() -> list[tuple[str, ActorKind, str | None, str | None]]:
 
 def _own_page(email: str) -> str:
     """The registrant's personal page, from the link in the last email they were sent."""
-    message = db.session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.to_address == email, OutboxMessage.text_body.contains("/registrations/")
-        )
-        .order_by(OutboxMessage.id.desc())
-    ).first()
+    message = [mail for mail in outbox(email) if "/registrations/" in mail.text_body][-1]
     return re.search(r"https?://[^/\s]+(/\w\w/registrations/[\w-]+/)", message.text_body).group(1)
 
 

@@ -30,8 +30,7 @@ from portal.registration import services as registration_services
 from portal.registration.models import Registration, RegistrationState
 from tests.factories import create_event, create_organizer, create_registration
 from tests.helpers import app_config, csrf_token, sign_in
-
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
+from tests.mail.helpers import Mail, outbox
 
 
 def _page_url(event, **args) -> str:
@@ -361,17 +360,11 @@ def test_counts_by_attendance_mode_in_the_page_and_as_json(organizer_client, org
 # --- The QR code in confirmation emails -------------------------------------------------------
 
 
-def _mails(registration) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.to_address == registration.email)
-            .order_by(OutboxMessage.id)
-        )
-    )
+def _mails(registration) -> list[Mail]:
+    return outbox(registration.email)
 
 
-def _parsed(row: OutboxMessage, app) -> email.message.EmailMessage:
+def _parsed(row: Mail, app) -> email.message.EmailMessage:
     envelope = smtp.build_envelope(row, app.config["MAIL_DEFAULT_SENDER"])
     return email.message_from_bytes(envelope.data, policy=policy.default)
 

@@ -11,14 +11,12 @@ from sqlalchemy import func, select
 from portal.events.models import EventFormat, EventStatus
 from portal.extensions import db
 from portal.i18n import format_long_date
-from portal.mail.models import OutboxMessage
 from portal.organizers.audit import REGISTRANT
 from portal.registration.models import Registration, RegistrationState
 from portal.timeutil import to_zone
 from tests.factories import create_event, create_registration, registration_fields
 from tests.helpers import csrf_token
-
-pytestmark = pytest.mark.usefixtures("no_immediate_delivery")
+from tests.mail.helpers import outbox
 
 
 def _form_data(**overrides):
@@ -36,10 +34,7 @@ def _register(client, event, lang="fr", **overrides):
 
 
 def _outbox(to=None):
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if to:
-        query = query.where(OutboxMessage.to_address == to)
-    return list(db.session.scalars(query))
+    return outbox(to)
 
 
 def _link(message):

@@ -122,14 +122,14 @@ def test_radicale_files_each_event_at_the_right_instant(client, radicale, zone, 
 def test_radicale_accepts_the_personal_invitation(app, radicale):
     import icalendar
 
-    from portal.extensions import db
-    from portal.mail.models import OutboxMessage
+    from tests.mail.helpers import outbox
 
     event = create_event(
         slug="invited", timezone="Europe/Zurich", starts_at=datetime(2030, 7, 15, 13, 0, tzinfo=UTC)
     )
     create_registration(event, email="ana@example.org")
-    invite = db.session.query(OutboxMessage).one().attachments[0]["content"]
+    (message,) = outbox()
+    invite = message.attachments[0]["content"]
     collection = f"{radicale}/test/invited/"
     assert _request("MKCALENDAR", collection)[0] == 201
     # A server stores events, not the METHOD of the message that carried them.

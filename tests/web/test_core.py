@@ -30,7 +30,11 @@ def test_root_redirects_by_accept_language(client, accept_language, expected):
 def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "mail": {"oldest_pending_seconds": None},
+    }
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):

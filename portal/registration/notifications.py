@@ -1,0 +1,95 @@
+"""The messages registrants get, rendered by the mail worker when it delivers them.
+
+`services._notify` queues what to say; `render_registration_message` writes it when it goes
+out: the bodies in the registrant's language, the personal calendar invitation and, for a
+seat at the door, the check-in QR code. Whatever could change in between (the event's date,
+the waiting-list position) is read then; what cannot be read later travels in the row.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.calendar.ics import invitation
+from portal.extensions import db
+from portal.i18n import localize
+from portal.mail.addresses import sender_domain
+from portal.mail.links import external_url
+from portal.mail.models import OutboxMessage
+from portal.mail.outbox import Rendered, Unrenderable, register_renderer, render_template_message
+from portal.registration.mailcode import mail_code
+from portal.registration.models import Registration
+from portal.registration.services import normalize_email, waitlist_position
+from portal.timeutil import now_utc
+
+#: Every message about a registration; each has its templates under ``emails/<kind>.*``.
+KINDS = (
+    "registration_received",
+    "registration_confirmed",
+    "registration_waitlisted",
+    "registration_promoted",
+    "registration_link",
+    "registration_declined",
+    "registration_cancelled",
+    "event_rescheduled",
+    "event_cancelled",
+)
+
+
+def register_renderers() -> None:
+    """Have the mail worker render every kind of registrant message."""
+    for kind in KINDS:
+        register_renderer(kind, render_registration_message)
+
+
+def render_registration_message(message: OutboxMessage) -> Rendered:
+    """Write `message` to its registrant. Raises `Unrenderable` when the registration was
+    deleted or erased (no longer the same address) since it was queued."""
+    registration = (
+        db.session.get(Registration, message.registration_id)
+        if message.registration_id is not None
+        else None
+    )
+    if registration is None or normalize_email(registration.email) != normalize_email(
+        message.to_address
+    ):
+        raise Unrenderable("the registration no longer exists")
+    kind = str(message.kind)  # only the kinds registered above come here
+    event = registration.event
+    lang = message.language
+    event_url = external_url("public.event", lang=lang, slug=event.slug)
+    attachments = []
+    if message.invite:
+        content = invitation(
+            event,
+            lang,
+            event_url,
+            current_app.config["MAIL_DEFAULT_SENDER"],
+            attendee=(registration.full_name, registration.email),
+            method=message.invite,
+            stamp=now_utc(),
+        )
+        attachments.append(
+            {
+                "filename": "invite.ics",
+                "content_type": f"text/calendar; method={message.invite}",
+                "content": content.decode(),
+            }
+        )
+    checkin = mail_code(registration, kind, sender_domain())
+    if checkin:
+        attachments.append(checkin.attachment)
+    token = message.token
+    rendered = render_template_message(
+        kind,
+        lang,
+        checkin=checkin,
+        registration=registration,
+        event=event,
+        event_title=localize(event.title, lang),
+        event_url=event_url,
+        manage_url=external_url("registration.manage", lang=lang, token=token) if token else None,
+        position=waitlist_position(registration),
+        details=message.details,
+    )
+    return Rendered(rendered.subject, rendered.text_body, rendered.html_body, attachments)
