@@ -391,7 +391,8 @@ def app_organizer(email):
 
 
 def test_api_tokens_are_shown_once_and_can_be_revoked(organizer_client, organizer):
-    page = _post(organizer_client, "/manage/account/tokens", {"label": "website"}).text
+    form = {"label": "website", "read_events": "y", "write_events": "y", "days": "90"}
+    page = _post(organizer_client, "/manage/account/tokens", form).text
     secret = re.search(r'<code class="token">([^<]+)</code>', page).group(1)
     assert find_api_token(secret).organizer == organizer
     listing = organizer_client.get("/manage/account/tokens").text

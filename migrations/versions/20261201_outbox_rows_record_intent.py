@@ -1,8 +1,8 @@
 """outbox rows record what to send; the worker renders the bodies
 
 Revision ID: 8e4b1f6c2d90
-Revises: 5d1e8c2a9f47
-Create Date: 2026-12-10 09:00:00.000000
+Revises: 8b4f2d6e1a93
+Create Date: 2026-12-01 14:00:00.000000
 
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "8e4b1f6c2d90"
-down_revision = "5d1e8c2a9f47"
+down_revision = "8b4f2d6e1a93"
 branch_labels = None
 depends_on = None
 
