@@ -449,7 +449,6 @@ def prepare_portal(url: str, folder: Path) -> tuple[Flask, dict[str, str]]:
         "PORTAL_SECRET_KEY": SECRET_KEY,
         "PORTAL_SESSION_COOKIE_SECURE": "false",
         "PORTAL_RATELIMIT_ENABLED": "false",
-        "PORTAL_MAIL_DELIVER_AFTER_REQUEST": "false",
     }
     upgrade = subprocess.run(
         [BIN / "portal", "db", "upgrade"], cwd=ROOT, env={**os.environ, **env}, capture_output=True

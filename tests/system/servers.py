@@ -68,7 +68,6 @@ def gunicorn_servers(
         "PORTAL_SQLALCHEMY_DATABASE_URI": database_url,
         "PORTAL_SECRET_KEY": "shared-by-every-server",
         "PORTAL_SESSION_COOKIE_SECURE": "false",
-        "PORTAL_MAIL_DELIVER_AFTER_REQUEST": "false",
         **{f"PORTAL_{name}": value for name, value in settings.items()},
     }
     processes, urls = [], []
