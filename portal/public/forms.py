@@ -6,6 +6,7 @@ so the form and the services can never disagree about a rule.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -22,6 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.calendar.versions import FileCache
 from portal.events.models import Event, Question, QuestionKind
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
 from portal.registration.countries import country_groups
@@ -64,11 +66,7 @@ class DetailsForm(FlaskForm):
     def fill_choices(self, event: Event, lang: str) -> None:
         """Choices named in the reader's language; countries under the UN's own names, States
         first, then other areas in a group of their own."""
-        self.country.choices = [SelectChoice("", _("Choose a country"))] + [
-            SelectChoice(code, name, optgroup=label)
-            for label, choices in country_groups(lang)
-            for code, name in choices
-        ]
+        self.country.choices = [SelectChoice("", _("Choose a country")), *_countries(lang)]
         self.category.choices = [SelectChoice("", _("Choose a category"))] + [
             SelectChoice(member.value, str(member.title)) for member in ParticipantCategory
         ]
@@ -101,18 +99,34 @@ class RegistrationForm(DetailsForm):
         return {**super().details(), "email": self.email.data, "consent": self.consent.data}
 
 
+@lru_cache(maxsize=16)
+def _countries(lang: str) -> tuple[SelectChoice, ...]:
+    """The country options in `lang`, built once per process (they are data, not per event)."""
+    return tuple(
+        SelectChoice(code, name, optgroup=label)
+        for label, choices in country_groups(lang)
+        for code, name in choices
+    )
+
+
+#: Form classes with an event's questions, by form, event version and language: building one
+#: costs more than filling it in, and a registration rush asks for the same one again and again.
+_FORM_CLASSES = FileCache(128)
+
+
 def form_for(event: Event, lang: str, form_class: type[DetailsForm], **kwargs: Any) -> DetailsForm:
     """An instance of `form_class` with the event's own questions and choices in `lang`."""
-
-    class EventForm(form_class):  # type: ignore[valid-type,misc]
-        pass
-
-    for question in event.questions:
-        setattr(EventForm, f"answers_{question.id}", _question_field(question, lang))
-    form = EventForm(**kwargs)
+    key = (form_class, event.id, event.updated_at, lang)
+    event_form = _FORM_CLASSES.get(key)
+    if event_form is None:
+        fields = {f"answers_{q.id}": _question_field(q, lang) for q in event.questions}
+        required = frozenset(f"answers_{q.id}" for q in event.questions if q.required)
+        event_form = type("EventForm", (form_class,), {**fields, "required_answers": required})
+        _FORM_CLASSES.put(key, event_form)
+    form = event_form(**kwargs)
     form.fill_choices(event, lang)
     form.required_names = {"given_name", "family_name", "email", "category", "language", "consent"}
-    form.required_names |= {f"answers_{q.id}" for q in event.questions if q.required}
+    form.required_names |= event_form.required_answers
     if len(form.attendance.choices) > 1:
         form.required_names.add("attendance")
     return form
