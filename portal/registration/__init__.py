@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.events.signals import event_cancelled, event_rescheduled
+from portal.events.signals import event_cancelled, event_rescheduled, seats_changed
 
 
 def init_app(app: Flask) -> None:
-    """Write to registrants when their event moves or is cancelled."""
+    """Write to registrants when their event moves or is cancelled, and give seats an event
+    gains to the people waiting for them."""
     from portal.registration import services
 
     event_rescheduled.connect(services.notify_event_rescheduled, weak=False)
     event_cancelled.connect(services.notify_event_cancelled, weak=False)
+    seats_changed.connect(services.fill_free_seats, weak=False)

@@ -1,10 +1,15 @@
 """Registering for an event: seats and the waiting list, moderation, changes and cancellation.
 
 One rule guards every seat. Each decision that gives or frees a seat first locks the event's
-row at the start of a fresh transaction (`_lock_seats`), then counts, then decides, and the
-caller commits: on PostgreSQL the row lock, on SQLite the database's write lock, makes every
-other decision about the same event wait its turn, whatever process it runs in. A unique index
-on (event, normalised email) backs the one-registration-per-person rule.
+row at the start of a fresh transaction (`portal.events.services.lock_seats`), then counts,
+then decides, and the caller commits: on PostgreSQL the row lock, on SQLite the database's
+write lock, makes every other decision about the same event wait its turn, whatever process it
+runs in. A unique index on (event, normalised email) backs the one-registration-per-person
+rule.
+
+A seat that is free goes to the waiting list first, in queue order, in the same transaction
+as the change that freed or added it (`_fill_free_seats`, the one place that promotes): a
+newcomer only ever gets a seat nobody is waiting for.
 
 Every change of a registration's state or attendance is written to the audit log here, with
 who caused it (`portal.organizers.audit.Actor`), so that no caller can forget it.
@@ -22,13 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from portal import database
 from portal.calendar.ics import invitation
 from portal.events import streams
 from portal.events.models import Event, EventFormat, Question, QuestionKind, Stream
-from portal.events.services import RegistrationWindow, registration_window
+from portal.events.services import RegistrationWindow, lock_seats, registration_window
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l, localize
 from portal.mail.addresses import sender_domain
@@ -301,7 +305,7 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     address was known. Raises `InvalidFields`/`InvalidField` or `RegistrationRefused`.
     """
     clean = clean_registration(event, fields)
-    event = _lock_seats(event)
+    event = lock_seats(event)
     if (refusal := availability(event)) is not Availability.OPEN:
         raise RegistrationRefused(refusal)
 
@@ -319,7 +323,7 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     mode = clean["attendance"]
     if event.moderated:
         state = RegistrationState.PENDING
-    elif has_free_seat(event, mode):
+    elif _seat_left(event, mode):
         state = RegistrationState.CONFIRMED
     elif event.waitlist_enabled:
         state = RegistrationState.WAITLISTED
@@ -370,18 +374,18 @@ def update_details(registration: Registration, fields: Mapping[str, Any], actor:
 def _change_mode(registration: Registration, new_mode: Attendance) -> None:
     """Move someone to the other attendance mode: a seat there if one is free, else the end
     of that waiting list; a seat they held in the old mode goes to its waiting list."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     old_mode = registration.attendance
     held_seat = registration.state is RegistrationState.CONFIRMED
+    seat_free = _seat_left(event, new_mode)
     registration.attendance = new_mode
-    registration.state = RegistrationState.WAITLISTED
     registration.queued_at = now_utc()
-    db.session.flush()
-    if has_free_seat(event, new_mode):
+    if seat_free:
         registration.state = RegistrationState.CONFIRMED
         _notify(registration, "registration_confirmed", invite="REQUEST")
     else:
+        registration.state = RegistrationState.WAITLISTED
         _notify(registration, "registration_waitlisted", invite="CANCEL" if held_seat else None)
     if held_seat:
         db.session.flush()
@@ -397,12 +401,12 @@ def _change_mode(registration: Registration, new_mode: Attendance) -> None:
 
 def approve(registration: Registration, actor: Actor) -> bool:
     """Accept a pending registration: a seat if one is free, else the waiting list."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state is not RegistrationState.PENDING:
         return False
     registration.queued_at = now_utc()
-    if has_free_seat(event, registration.attendance):
+    if _seat_left(event, registration.attendance):
         registration.state = RegistrationState.CONFIRMED
         _notify(registration, "registration_confirmed", invite="REQUEST")
     else:
@@ -431,7 +435,7 @@ def cancel(registration: Registration, actor: Actor) -> bool:
 
 def confirm_from_waitlist(registration: Registration, actor: Actor) -> bool:
     """An organizer gives a waiting person a seat out of turn; only if a seat is free."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state is not RegistrationState.WAITLISTED:
         return False
@@ -452,7 +456,7 @@ def _end_registration(
 ) -> bool:
     """End an active registration; the person is told by the email named like the action
     (``registration.declined``: ``registration_declined``)."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state not in ACTIVE_STATES:
         return False
@@ -467,8 +471,26 @@ def _end_registration(
     return True
 
 
+def fill_free_seats(event: Event) -> None:
+    """Give the seats the event now has to the people waiting for them, in every mode it
+    offers (receiver of `seats_changed`, which is sent under the seats' lock)."""
+    for mode in attendance_modes(event):
+        _fill_free_seats(event, mode)
+
+
+def _seat_left(event: Event, attendance: Attendance) -> bool:
+    """Whether a seat is free for someone new once everyone already waiting has had theirs
+    (under the lock): a seat is never given ahead of the queue."""
+    _fill_free_seats(event, attendance)
+    return has_free_seat(event, attendance)
+
+
 def _fill_free_seats(event: Event, attendance: Attendance) -> None:
-    """Promote the first people of the waiting list while seats are free (under the lock)."""
+    """Promote the first people of the waiting list while seats are free (under the lock);
+    each is told by email and the promotion is audited as the system's. A cancelled event
+    gives no seats."""
+    if event.is_cancelled:
+        return
     while has_free_seat(event, attendance):
         first = db.session.scalar(
             select(Registration)
@@ -532,20 +554,6 @@ def _record(action: str, registration: Registration, actor: Actor, **details: An
         state=registration.state.value,
         **details,
     )
-
-
-def _lock_seats(event: Event) -> Event:
-    """Start the decision's transaction with the event's row locked; return the event as it
-    is now. Every other decision about the same event, in any process, waits its turn."""
-    database.begin_write()
-    db.session.execute(
-        update(Event)
-        .where(Event.id == event.id)
-        .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(event)
-    return event
 
 
 def _new_token(registration: Registration) -> str:
