@@ -101,6 +101,16 @@ class NoFreeSeat(Exception):  # noqa: N818 (a domain outcome, not a programming 
     """An organizer asked to confirm someone, but every seat of that mode is taken."""
 
 
+class AttendanceFull(Exception):  # noqa: N818 (a domain outcome, not a programming error)
+    """A registrant asked to attend in a mode whose seats are all taken; they must first agree
+    to join its waiting list (and give up the seat they hold, if any). Nothing has changed."""
+
+    def __init__(self, attendance: Attendance, loses_seat: bool) -> None:
+        super().__init__(attendance.value)
+        self.attendance = attendance
+        self.loses_seat = loses_seat
+
+
 @dataclass(frozen=True)
 class Outcome:
     registration: Registration
@@ -349,15 +359,25 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     return Outcome(registration, created=True)
 
 
-def update_details(registration: Registration, fields: Mapping[str, Any], actor: Actor) -> None:
+def update_details(
+    registration: Registration,
+    fields: Mapping[str, Any],
+    actor: Actor,
+    *,
+    join_waitlist: bool = False,
+) -> None:
     """Change a registration's details (never its email); everything is checked before
-    anything changes. A change of attendance mode is recorded in the audit log."""
+    anything changes. A change of attendance mode is recorded in the audit log.
+
+    Moving to a mode with no free seat raises `AttendanceFull` unless the person agreed to
+    `join_waitlist`: nobody loses a seat or a place in line without being told first.
+    """
     clean = clean_registration(registration.event, fields, with_email=False)
     new_mode = clean.pop("attendance")
     if new_mode is not registration.attendance:
         old_mode = registration.attendance
         if registration.state in (RegistrationState.CONFIRMED, RegistrationState.WAITLISTED):
-            _change_mode(registration, new_mode)
+            _change_mode(registration, new_mode, join_waitlist=join_waitlist)
         else:
             registration.attendance = new_mode  # no seat held or awaited yet
         _record(
@@ -371,14 +391,19 @@ def update_details(registration: Registration, fields: Mapping[str, Any], actor:
         setattr(registration, name, value)
 
 
-def _change_mode(registration: Registration, new_mode: Attendance) -> None:
+def _change_mode(
+    registration: Registration, new_mode: Attendance, *, join_waitlist: bool
+) -> None:
     """Move someone to the other attendance mode: a seat there if one is free, else the end
-    of that waiting list; a seat they held in the old mode goes to its waiting list."""
+    of that waiting list if they agreed to it; a seat they held in the old mode goes to its
+    waiting list."""
     event = lock_seats(registration.event)
     db.session.refresh(registration)
     old_mode = registration.attendance
     held_seat = registration.state is RegistrationState.CONFIRMED
     seat_free = _seat_left(event, new_mode)
+    if not seat_free and not join_waitlist:
+        raise AttendanceFull(new_mode, loses_seat=held_seat)
     registration.attendance = new_mode
     registration.queued_at = now_utc()
     if seat_free:
