@@ -7,9 +7,9 @@ write lock, makes every other decision about the same event wait its turn, whate
 runs in. A unique index on (event, normalised email) backs the one-registration-per-person
 rule.
 
-A seat that is free goes to the waiting list first, in queue order, in the same transaction
-as the change that freed or added it (`_fill_free_seats`, the one place that promotes): a
-newcomer only ever gets a seat nobody is waiting for.
+A seat goes to the waiting list, in queue order, in the same transaction as the change that
+freed or added it (`_fill_free_seats`, the one place that promotes), so that no seat is ever
+free while someone waits for it, and a newcomer only gets a seat nobody is waiting for.
 
 Every change of a registration's state or attendance is written to the audit log here, with
 who caused it (`portal.organizers.audit.Actor`), so that no caller can forget it.
@@ -333,7 +333,7 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     mode = clean["attendance"]
     if event.moderated:
         state = RegistrationState.PENDING
-    elif _seat_left(event, mode):
+    elif has_free_seat(event, mode):
         state = RegistrationState.CONFIRMED
     elif event.waitlist_enabled:
         state = RegistrationState.WAITLISTED
@@ -401,7 +401,7 @@ def _change_mode(
     db.session.refresh(registration)
     old_mode = registration.attendance
     held_seat = registration.state is RegistrationState.CONFIRMED
-    seat_free = _seat_left(event, new_mode)
+    seat_free = has_free_seat(event, new_mode)
     if not seat_free and not join_waitlist:
         raise AttendanceFull(new_mode, loses_seat=held_seat)
     registration.attendance = new_mode
@@ -431,7 +431,7 @@ def approve(registration: Registration, actor: Actor) -> bool:
     if registration.state is not RegistrationState.PENDING:
         return False
     registration.queued_at = now_utc()
-    if _seat_left(event, registration.attendance):
+    if has_free_seat(event, registration.attendance):
         registration.state = RegistrationState.CONFIRMED
         _notify(registration, "registration_confirmed", invite="REQUEST")
     else:
@@ -501,13 +501,6 @@ def fill_free_seats(event: Event) -> None:
     offers (receiver of `seats_changed`, which is sent under the seats' lock)."""
     for mode in attendance_modes(event):
         _fill_free_seats(event, mode)
-
-
-def _seat_left(event: Event, attendance: Attendance) -> bool:
-    """Whether a seat is free for someone new once everyone already waiting has had theirs
-    (under the lock): a seat is never given ahead of the queue."""
-    _fill_free_seats(event, attendance)
-    return has_free_seat(event, attendance)
 
 
 def _fill_free_seats(event: Event, attendance: Attendance) -> None:

@@ -213,21 +213,6 @@ def test_a_cancelled_event_gives_no_seat_when_its_capacity_is_raised(api, manage
     _assert_promoted([], waiting)
 
 
-def test_a_newcomer_never_takes_a_seat_that_someone_waits_for(client):
-    """Seats left free while people wait (raised before this release, or by hand) go to the
-    queue as soon as anyone decides about a seat, newcomers included."""
-    event = create_event(capacity_in_person=1)
-    _, waiting = _queue(event, seats=1, waiting=3)
-    db.session.get(Event, event.id).capacity_in_person = 3
-    db.session.commit()
-
-    newcomer = _register(client, event)
-
-    _assert_promoted(waiting[:2], waiting[2:])
-    assert newcomer.state is WAITLISTED
-    assert services.waitlist_position(newcomer) == 2
-
-
 # --- Seats freed ------------------------------------------------------------------------------
 
 
