@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from portal import database
 from portal.events.models import Event, EventFormat, EventStatus, Speaker, Stream
-from portal.events.signals import event_cancelled, event_rescheduled
+from portal.events.signals import event_cancelled, event_rescheduled, seats_changed
 from portal.extensions import db
 from portal.i18n import _l
 from portal.organizers import audit
@@ -43,6 +43,8 @@ PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 #: Changes of these fields move the event in attendees' calendars (time or place).
 SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "timezone", "format", "venue"})
+#: Fields that decide how many seats each attendance mode has.
+SEAT_FIELDS = frozenset({"capacity_in_person", "capacity_online", "format"})
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -174,8 +176,14 @@ def create_event(actor: Actor | Organizer, fields: Mapping[str, Any]) -> Event:
 def update_event(event: Event, actor: Actor | Organizer, fields: Mapping[str, Any]) -> set[str]:
     """Change the given fields; a change of time or place reschedules the event.
 
+    Seats are a decision others wait for: when the fields touch them, the event's row is
+    locked before anything changes (so this must start the transaction's changes), and seats
+    that open up go to the people waiting in the same transaction (`seats_changed`).
+
     :return: the names of the fields that really changed.
     """
+    if fields.keys() & SEAT_FIELDS:
+        event = lock_seats(event)
     changes = _apply_event_fields(event, fields)
     if not changes:
         return set()
@@ -183,9 +191,30 @@ def update_event(event: Event, actor: Actor | Organizer, fields: Mapping[str, An
         event.sequence += 1
     db.session.flush()
     audit.record("event.updated", event=event, actor=actor, changes=_printable(changes))
+    if changes.keys() & SEAT_FIELDS:
+        seats_changed.send(event)
     if changes.keys() & SCHEDULE_FIELDS and event.is_published:
         event_rescheduled.send(event, changes=changes)
     return set(changes)
+
+
+def lock_seats(event: Event) -> Event:
+    """Start a transaction that decides about the event's seats, with the event's row locked;
+    return the event as it is now.
+
+    Every other decision about the same event's seats, in any process, waits its turn. It
+    must come before any change in the transaction (`portal.database.begin_write`). Moving
+    `seats_version` also tells cached pages that the event may have filled up or opened.
+    """
+    database.begin_write()
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(event)
+    return event
 
 
 def reschedule_event(

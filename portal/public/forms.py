@@ -87,6 +87,13 @@ class DetailsForm(FlaskForm):
         return fields
 
 
+class ChangeForm(DetailsForm):
+    """The registrant's own page: their details and, once told that the attendance mode they
+    chose is full, their agreement to join its waiting list."""
+
+    join_waitlist = BooleanField()
+
+
 class RegistrationForm(DetailsForm):
     email = EmailField(
         _l("Email address"),

@@ -24,7 +24,7 @@ from portal.events.models import Event
 from portal.events.services import get_public_event
 from portal.extensions import limiter
 from portal.organizers import audit
-from portal.public.forms import DetailsForm, RegistrationForm, form_for
+from portal.public.forms import ChangeForm, RegistrationForm, form_for
 from portal.public.pagecache import form_page
 from portal.registration import services
 from portal.registration.models import RegistrationState
@@ -110,12 +110,31 @@ def privacy():
 def manage(token: str):
     registration = services.find_by_token(token) or abort(404)
     event = registration.event
-    form = form_for(event, g.lang, DetailsForm, obj=registration)
+    form = form_for(event, g.lang, ChangeForm, obj=registration)
     if registration.state in services.ACTIVE_STATES and form.validate_on_submit():
         try:
-            services.update_details(registration, form.details(), audit.REGISTRANT)
+            services.update_details(
+                registration,
+                form.details(),
+                audit.REGISTRANT,
+                join_waitlist=form.join_waitlist.data,
+            )
         except InvalidField as error:
             show_errors(form, error)
+        except services.AttendanceFull as full:
+            # Nothing changed: ask first, sending the same changes again once agreed.
+            return render_template(
+                "registration/confirm_attendance.html",
+                event=event,
+                form=form,
+                full=full,
+                submitted=[
+                    (name, value)
+                    for name, values in request.form.lists()
+                    if name not in ("csrf_token", "join_waitlist")
+                    for value in values
+                ],
+            )
         else:
             return redirect(url_for("registration.manage", token=token, saved=1))
     if request.method == "GET":

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.events.signals import event_cancelled, event_rescheduled
+from portal.events.signals import event_cancelled, event_rescheduled, seats_changed
 
 
 def init_app(app: Flask) -> None:
-    """Write to registrants when their event moves or is cancelled, and let the mail worker
-    render what is written to them."""
+    """Write to registrants when their event moves or is cancelled, give seats an event gains
+    to the people waiting for them, and let the mail worker render what is written."""
     from portal.registration import notifications, services
 
     event_rescheduled.connect(services.notify_event_rescheduled, weak=False)
     event_cancelled.connect(services.notify_event_cancelled, weak=False)
+    seats_changed.connect(services.fill_free_seats, weak=False)
     notifications.register_renderers()

@@ -1,10 +1,15 @@
 """Registering for an event: seats and the waiting list, moderation, changes and cancellation.
 
 One rule guards every seat. Each decision that gives or frees a seat first locks the event's
-row at the start of a fresh transaction (`_lock_seats`), then counts, then decides, and the
-caller commits: on PostgreSQL the row lock, on SQLite the database's write lock, makes every
-other decision about the same event wait its turn, whatever process it runs in. A unique index
-on (event, normalised email) backs the one-registration-per-person rule.
+row at the start of a fresh transaction (`portal.events.services.lock_seats`), then counts,
+then decides, and the caller commits: on PostgreSQL the row lock, on SQLite the database's
+write lock, makes every other decision about the same event wait its turn, whatever process it
+runs in. A unique index on (event, normalised email) backs the one-registration-per-person
+rule.
+
+A seat goes to the waiting list, in queue order, in the same transaction as the change that
+freed or added it (`_fill_free_seats`, the one place that promotes), so that no seat is ever
+free while someone waits for it, and a newcomer only gets a seat nobody is waiting for.
 
 Every change of a registration's state or attendance is written to the audit log here, with
 who caused it (`portal.organizers.audit.Actor`), so that no caller can forget it.
@@ -21,12 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from portal import database
 from portal.events import streams
 from portal.events.models import Event, EventFormat, Question, QuestionKind, Stream
-from portal.events.services import RegistrationWindow, registration_window
+from portal.events.services import RegistrationWindow, lock_seats, registration_window
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l
 from portal.mail.outbox import queue_mail
@@ -90,6 +94,16 @@ class RegistrationRefused(Exception):
 
 class NoFreeSeat(Exception):  # noqa: N818 (a domain outcome, not a programming error)
     """An organizer asked to confirm someone, but every seat of that mode is taken."""
+
+
+class AttendanceFull(Exception):  # noqa: N818 (a domain outcome, not a programming error)
+    """A registrant asked to attend in a mode whose seats are all taken; they must first agree
+    to join its waiting list (and give up the seat they hold, if any). Nothing has changed."""
+
+    def __init__(self, attendance: Attendance, loses_seat: bool) -> None:
+        super().__init__(attendance.value)
+        self.attendance = attendance
+        self.loses_seat = loses_seat
 
 
 @dataclass(frozen=True)
@@ -296,7 +310,7 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     address was known. Raises `InvalidFields`/`InvalidField` or `RegistrationRefused`.
     """
     clean = clean_registration(event, fields)
-    event = _lock_seats(event)
+    event = lock_seats(event)
     if (refusal := availability(event)) is not Availability.OPEN:
         raise RegistrationRefused(refusal)
 
@@ -340,15 +354,25 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     return Outcome(registration, created=True)
 
 
-def update_details(registration: Registration, fields: Mapping[str, Any], actor: Actor) -> None:
+def update_details(
+    registration: Registration,
+    fields: Mapping[str, Any],
+    actor: Actor,
+    *,
+    join_waitlist: bool = False,
+) -> None:
     """Change a registration's details (never its email); everything is checked before
-    anything changes. A change of attendance mode is recorded in the audit log."""
+    anything changes. A change of attendance mode is recorded in the audit log.
+
+    Moving to a mode with no free seat raises `AttendanceFull` unless the person agreed to
+    `join_waitlist`: nobody loses a seat or a place in line without being told first.
+    """
     clean = clean_registration(registration.event, fields, with_email=False)
     new_mode = clean.pop("attendance")
     if new_mode is not registration.attendance:
         old_mode = registration.attendance
         if registration.state in (RegistrationState.CONFIRMED, RegistrationState.WAITLISTED):
-            _change_mode(registration, new_mode)
+            _change_mode(registration, new_mode, join_waitlist=join_waitlist)
         else:
             registration.attendance = new_mode  # no seat held or awaited yet
         _record(
@@ -362,21 +386,26 @@ def update_details(registration: Registration, fields: Mapping[str, Any], actor:
         setattr(registration, name, value)
 
 
-def _change_mode(registration: Registration, new_mode: Attendance) -> None:
+def _change_mode(
+    registration: Registration, new_mode: Attendance, *, join_waitlist: bool
+) -> None:
     """Move someone to the other attendance mode: a seat there if one is free, else the end
-    of that waiting list; a seat they held in the old mode goes to its waiting list."""
-    event = _lock_seats(registration.event)
+    of that waiting list if they agreed to it; a seat they held in the old mode goes to its
+    waiting list."""
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     old_mode = registration.attendance
     held_seat = registration.state is RegistrationState.CONFIRMED
+    seat_free = has_free_seat(event, new_mode)
+    if not seat_free and not join_waitlist:
+        raise AttendanceFull(new_mode, loses_seat=held_seat)
     registration.attendance = new_mode
-    registration.state = RegistrationState.WAITLISTED
     registration.queued_at = now_utc()
-    db.session.flush()
-    if has_free_seat(event, new_mode):
+    if seat_free:
         registration.state = RegistrationState.CONFIRMED
         _notify(registration, "registration_confirmed", invite="REQUEST")
     else:
+        registration.state = RegistrationState.WAITLISTED
         _notify(registration, "registration_waitlisted", invite="CANCEL" if held_seat else None)
     if held_seat:
         db.session.flush()
@@ -392,7 +421,7 @@ def _change_mode(registration: Registration, new_mode: Attendance) -> None:
 
 def approve(registration: Registration, actor: Actor) -> bool:
     """Accept a pending registration: a seat if one is free, else the waiting list."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state is not RegistrationState.PENDING:
         return False
@@ -426,7 +455,7 @@ def cancel(registration: Registration, actor: Actor) -> bool:
 
 def confirm_from_waitlist(registration: Registration, actor: Actor) -> bool:
     """An organizer gives a waiting person a seat out of turn; only if a seat is free."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state is not RegistrationState.WAITLISTED:
         return False
@@ -447,7 +476,7 @@ def _end_registration(
 ) -> bool:
     """End an active registration; the person is told by the email named like the action
     (``registration.declined``: ``registration_declined``)."""
-    event = _lock_seats(registration.event)
+    event = lock_seats(registration.event)
     db.session.refresh(registration)
     if registration.state not in ACTIVE_STATES:
         return False
@@ -462,8 +491,19 @@ def _end_registration(
     return True
 
 
+def fill_free_seats(event: Event) -> None:
+    """Give the seats the event now has to the people waiting for them, in every mode it
+    offers (receiver of `seats_changed`, which is sent under the seats' lock)."""
+    for mode in attendance_modes(event):
+        _fill_free_seats(event, mode)
+
+
 def _fill_free_seats(event: Event, attendance: Attendance) -> None:
-    """Promote the first people of the waiting list while seats are free (under the lock)."""
+    """Promote the first people of the waiting list while seats are free (under the lock);
+    each is told by email and the promotion is audited as the system's. A cancelled event
+    gives no seats."""
+    if event.is_cancelled:
+        return
     while has_free_seat(event, attendance):
         first = db.session.scalar(
             select(Registration)
@@ -527,20 +567,6 @@ def _record(action: str, registration: Registration, actor: Actor, **details: An
         state=registration.state.value,
         **details,
     )
-
-
-def _lock_seats(event: Event) -> Event:
-    """Start the decision's transaction with the event's row locked; return the event as it
-    is now. Every other decision about the same event, in any process, waits its turn."""
-    database.begin_write()
-    db.session.execute(
-        update(Event)
-        .where(Event.id == event.id)
-        .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(event)
-    return event
 
 
 def _new_token(registration: Registration) -> str:
