@@ -5,7 +5,7 @@ from portal.events.models import Event, ProgrammeItem, Question, Speaker, Stream
 from portal.mail.models import OutboxMessage
 from portal.organizers.audit import AuditEntry
 from portal.organizers.models import ApiToken, Organizer, event_managers
-from portal.registration.models import Registration
+from portal.registration.models import PersonalLink, Registration
 
 __all__ = [
     "ApiToken",
@@ -13,6 +13,7 @@ __all__ = [
     "Event",
     "Organizer",
     "OutboxMessage",
+    "PersonalLink",
     "ProgrammeItem",
     "Question",
     "Registration",

@@ -149,6 +149,8 @@ def manage(token: str):
         position=services.waitlist_position(registration),
         can_change=registration.state in services.ACTIVE_STATES and not event.is_past(),
         saved=request.args.get("saved") == "1",
+        links_revoked=request.args.get("links") == "1",
+        links_form=FlaskForm(),
     ), form_status(form)
 
 
@@ -169,6 +171,16 @@ def invite(token: str):
     response.headers.set("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
     response.headers["Cache-Control"] = "no-store"  # personal: no shared cache may keep it
     return response
+
+
+@bp.post("/registrations/<token>/links")
+def revoke_other_links(token: str):
+    """The registrant turns off every other link to their page (a mail forwarded by mistake)."""
+    registration = services.find_by_token(token) or abort(404)
+    if FlaskForm().validate_on_submit():
+        services.revoke_other_links(registration, token)
+        return redirect(url_for("registration.manage", token=token, links=1))
+    return redirect(url_for("registration.manage", token=token))
 
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])

@@ -67,8 +67,6 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    #: SHA-256 of the registrant's personal link token; the token is only ever e-mailed.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[RegistrationState] = mapped_column(enum_column(RegistrationState), index=True)
     attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance))
     #: The address as the person typed it (trimmed).
@@ -106,6 +104,10 @@ class Registration(db.Model):
 
     event: Mapped[Event] = relationship()
     checked_in_by: Mapped[Organizer | None] = relationship()
+    #: The personal links mailed to the person, each valid until revoked.
+    links: Mapped[list[PersonalLink]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", order_by="PersonalLink.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.state.value}>"
@@ -113,3 +115,26 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+class PersonalLink(db.Model):
+    """One personal link of a registration, as mailed to the person.
+
+    A registration may have several: a second registration attempt, or a promotion, mails a
+    new one without disabling those already sent, so that nobody else can cut a person off
+    their own page by typing their address into the form.
+    """
+
+    __tablename__ = "personal_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the link's token; the token itself is only ever mailed.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: When the person (or the limit on links kept) turned it off; NULL while it works.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship(back_populates="links")

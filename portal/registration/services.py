@@ -41,6 +41,7 @@ from portal.registration.models import (
     ACTIVE_STATES,
     Attendance,
     ParticipantCategory,
+    PersonalLink,
     Registration,
     RegistrationState,
 )
@@ -125,11 +126,27 @@ def hash_token(token: str) -> str:
 
 
 def find_by_token(token: str) -> Registration | None:
+    """The registration whose personal link has this token, while that link works."""
     if not 20 <= len(token) <= 100:
         return None
     return db.session.scalar(
-        select(Registration).where(Registration.token_hash == hash_token(token))
+        select(Registration)
+        .join(PersonalLink)
+        .where(PersonalLink.token_hash == hash_token(token), PersonalLink.revoked_at.is_(None))
     )
+
+
+def revoke_other_links(registration: Registration, token: str) -> int:
+    """Turn off every personal link of the registration but the one with `token` (the person
+    on their page, who fears a forwarded mail); return how many were turned off."""
+    kept = hash_token(token)
+    now = now_utc()
+    revoked = 0
+    for link in registration.links:
+        if link.revoked_at is None and link.token_hash != kept:
+            link.revoked_at = now
+            revoked += 1
+    return revoked
 
 
 def attendance_modes(event: Event) -> list[Attendance]:
@@ -570,10 +587,19 @@ def _record(action: str, registration: Registration, actor: Actor, **details: An
 
 
 def _new_token(registration: Registration) -> str:
-    """Give the registration a new personal link; the previous one stops working."""
+    """Give the registration one more personal link; those already mailed keep working (only
+    the oldest beyond `MAX_LINKS` are turned off)."""
     token = secrets.token_urlsafe(32)
-    registration.token_hash = hash_token(token)
+    registration.links.append(PersonalLink(token_hash=hash_token(token)))
+    working = [link for link in registration.links if link.revoked_at is None]
+    for link in working[:-MAX_LINKS]:
+        link.revoked_at = now_utc()
     return token
+
+
+#: Personal links of one registration that work at once; a second attempt or a promotion adds
+#: one, and past this many the oldest stops working.
+MAX_LINKS = 20
 
 
 #: Messages that always carry a new personal link, even when the caller issued none: a

@@ -206,6 +206,7 @@ def _confirmed_delegate(slug: str = BRIEFING, token: str | None = None):
     from portal.registration.models import (
         Attendance,
         ParticipantCategory,
+        PersonalLink,
         Registration,
         RegistrationState,
     )
@@ -214,7 +215,7 @@ def _confirmed_delegate(slug: str = BRIEFING, token: str | None = None):
 
     registration = Registration(
         event=get_event(slug),
-        token_hash=hash_token(token or secrets.token_urlsafe(32)),
+        links=[PersonalLink(token_hash=hash_token(token or secrets.token_urlsafe(32)))],
         state=RegistrationState.CONFIRMED,
         attendance=Attendance.IN_PERSON,
         email="aicha@example.org",
