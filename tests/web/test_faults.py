@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from portal import create_app
+from portal.extensions import db
 
 
 @pytest.fixture
@@ -20,7 +21,9 @@ def unreachable_client(tmp_path):
         },
         str(tmp_path / "instance"),
     )
-    return app.test_client()
+    yield app.test_client()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -78,6 +81,8 @@ def test_https_sites_ask_browsers_to_keep_to_https(migrated_database, tmp_path):
     config = {**app_config(migrated_database), "PUBLIC_URL": "https://events.example.org"}
     app = create_app(config, str(tmp_path / "instance"))
     response = app.test_client().get("/healthz", base_url="https://events.example.org")
+    with app.app_context():
+        db.engine.dispose()
 
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 

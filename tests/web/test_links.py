@@ -40,7 +40,9 @@ def proxied_client(app, migrated_database, tmp_path):
     config.update(PUBLIC_URL="https://events.example.org", TRUSTED_PROXIES=1)
     proxied = create_app(config, str(tmp_path / "proxied"))
     proxied.test_client_class = type(app.test_client())
-    return proxied.test_client()
+    yield proxied.test_client()
+    with proxied.app_context():
+        db.engine.dispose()
 
 
 def test_a_forged_forwarded_host_never_reaches_a_registrants_mail(proxied_client):
