@@ -53,6 +53,7 @@ from portal.events import questions
 from portal.events import services as events
 from portal.exports.registrations import registration_rows_query
 from portal.extensions import db
+from portal.organizers.models import TokenScope
 from portal.organizers.services import create_api_token, create_organizer
 from portal.registration.models import Registration
 
@@ -126,7 +127,7 @@ def publish_event(app: Flask) -> tuple[int, str, list[int]]:
             {"kind": "checkbox", "label": {"en": "Press?"}},
         ]
         made = [questions.add_question(event, organizer, fields) for fields in asked]
-        _, token = create_api_token(organizer, "bench")
+        _, token = create_api_token(organizer, "bench", scopes={TokenScope.READ_REGISTRATIONS})
         db.session.commit()
         return event.id, token, [question.id for question in made]
 

@@ -207,14 +207,14 @@ def lock_seats(event: Event) -> Event:
     `seats_version` also tells cached pages that the event may have filled up or opened.
     """
     database.begin_write()
-    db.session.execute(
+    # One round trip takes the lock and reads the event as it now is (UPDATE … RETURNING).
+    return db.session.scalars(
         update(Event)
         .where(Event.id == event.id)
         .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(event)
-    return event
+        .returning(Event),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).one()
 
 
 def reschedule_event(

@@ -19,11 +19,13 @@ from portal.extensions import db
 
 def init_app(app: Flask) -> None:
     # Registered last among the app's after-request hooks so that it runs first (Flask runs
-    # them in reverse): the mail hook then sees what this commit made final.
+    # them in reverse): the others then see what this commit made final.
     app.after_request(_commit_or_roll_back)
 
 
 def _commit_or_roll_back(response: Response) -> Response:
+    if not db.session.registry.has():
+        return response  # the request never opened a session (a 304, a kept page)
     session = db.session
     if not has_written(session):
         return response
