@@ -89,3 +89,46 @@ def test_https_sites_ask_browsers_to_keep_to_https(migrated_database, tmp_path):
 
 def test_a_plain_http_site_sends_no_hsts(client):
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+
+def test_a_registration_waits_briefly_for_a_locked_sqlite_then_answers_503(
+    app, migrated_database, tmp_path, monkeypatch
+):
+    """`app` empties the tables afterwards; the registration goes through an app of its own,
+    whose connections wait 0.2 s for a lock instead of 5."""
+    if not migrated_database.startswith("sqlite"):
+        pytest.skip("SQLite's database-wide write lock; PostgreSQL locks rows")
+    import sqlite3
+
+    from portal import database
+    from tests.factories import create_event
+    from tests.helpers import app_config, csrf_token
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    impatient = create_app(app_config(migrated_database), str(tmp_path / "impatient"))
+    slug = create_event().slug
+    with impatient.app_context():
+        client = impatient.test_client()
+        url = f"/en/events/{slug}/register"
+        token = csrf_token(client, url)
+        form = {
+            "given_name": "Aïcha",
+            "family_name": "Benali",
+            "email": "locked@example.org",
+            "category": "member_state",
+            "language": "en",
+            "consent": "y",
+            "csrf_token": token,
+        }
+        other_writer = sqlite3.connect(migrated_database.removeprefix("sqlite:///"))
+        other_writer.execute("BEGIN IMMEDIATE")
+        try:
+            response = client.post(url, data=form)
+        finally:
+            other_writer.rollback()
+            other_writer.close()
+        assert response.status_code == 503
+        # At least the app's own wait; the form's rate limit may ask for longer.
+        assert int(response.headers["Retry-After"]) >= 30
+        assert client.post(url, data=form).status_code == 302  # nothing half-written before
+        db.engine.dispose()
