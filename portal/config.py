@@ -47,6 +47,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         PUBLIC_URL="http://127.0.0.1:5000",
         # Seconds a reader is asked to wait (Retry-After) when the database cannot answer.
         UNAVAILABLE_RETRY_AFTER=30,
+        # Seconds a request waits for a lock another writer holds (SQLite's database lock, a
+        # PostgreSQL row lock) before it answers 503 instead of hanging.
+        DATABASE_LOCK_TIMEOUT=5,
         RATELIMIT_STORAGE_URI="memory://",
         # Retry-After on every 429 (and the X-RateLimit-* headers on limited pages).
         RATELIMIT_HEADERS_ENABLED=True,
@@ -63,7 +66,11 @@ def configure(app: Flask, test_config: dict | None) -> None:
     # A server's connections can drop while pooled (a restart, an idle timeout): test each one
     # as it is taken. A SQLite file's cannot, and the test would cost a query per request.
     server_database = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": server_database})
+    engine_options: dict = {"pool_pre_ping": server_database}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        lock_timeout_ms = int(float(app.config["DATABASE_LOCK_TIMEOUT"]) * 1000)
+        engine_options["connect_args"] = {"options": f"-c lock_timeout={lock_timeout_ms}"}
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if not app.config.get("TRUSTED_HOSTS"):

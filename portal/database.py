@@ -8,6 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -29,16 +30,19 @@ _AFTER_COMMIT = "portal_after_commit"
 #: transaction that took it held it (seconds).
 _LOCKED_AT = "portal_locked_at"
 _LOCK_HELD = "portal_lock_held"
-#: How long SQLite waits for another writer's lock before giving up (the reader then gets a
-#: 503 asking them to retry, rather than a page that hangs).
-SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def init_app(app: Flask) -> None:
-    """Tune SQLite connections and follow which transactions have written."""
+    """Tune SQLite connections and follow which transactions have written.
+
+    SQLite waits DATABASE_LOCK_TIMEOUT seconds for another writer's lock before giving up (a
+    PostgreSQL connection is given the same `lock_timeout` by `portal.config`): the reader then
+    gets a 503 asking them to retry, rather than a page that hangs.
+    """
+    busy_timeout_ms = int(float(app.config["DATABASE_LOCK_TIMEOUT"]) * 1000)
     with app.app_context():
         for engine in db.engines.values():
-            event.listen(engine, "connect", _tune_sqlite)
+            event.listen(engine, "connect", partial(_tune_sqlite, busy_timeout_ms))
     for name, listener in (
         ("after_flush", _mark_written),
         ("do_orm_execute", _mark_statement_written),
@@ -200,11 +204,12 @@ def _forget_written(session: Session) -> None:
     session.info.pop(_WROTE, None)
 
 
-def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """Let SQLite enforce foreign keys and serve readers while one process writes."""
+def _tune_sqlite(busy_timeout_ms: int, dbapi_connection: Any, connection_record: Any) -> None:
+    """Let SQLite enforce foreign keys, serve readers while one process writes, and wait that
+    long for a writer's lock."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()

@@ -3,10 +3,20 @@ Allow on a 405, HSTS once the site is served over https."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
 
 from portal import create_app
 from portal.extensions import db
+from portal.registration.models import Registration
+from tests.factories import create_event
+from tests.helpers import app_config, csrf_token
 
 
 @pytest.fixture
@@ -91,26 +101,18 @@ def test_a_plain_http_site_sends_no_hsts(client):
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
 
 
-def test_a_registration_waits_briefly_for_a_locked_sqlite_then_answers_503(
-    app, migrated_database, tmp_path, monkeypatch
+def test_a_registration_waits_briefly_for_a_lock_another_writer_holds_then_answers_503(
+    app, migrated_database, tmp_path
 ):
-    """`app` empties the tables afterwards; the registration goes through an app of its own,
-    whose connections wait 0.2 s for a lock instead of 5."""
-    if not migrated_database.startswith("sqlite"):
-        pytest.skip("SQLite's database-wide write lock; PostgreSQL locks rows")
-    import sqlite3
-
-    from portal import database
-    from tests.factories import create_event
-    from tests.helpers import app_config, csrf_token
-
-    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    impatient = create_app(app_config(migrated_database), str(tmp_path / "impatient"))
-    slug = create_event().slug
+    """SQLite's database lock, or the event's row lock on PostgreSQL, held by a stuck writer:
+    the request waits DATABASE_LOCK_TIMEOUT (0.2 s here), answers 503, and stores nothing.
+    `app` empties the tables afterwards."""
+    config = {**app_config(migrated_database), "DATABASE_LOCK_TIMEOUT": 0.2}
+    impatient = create_app(config, str(tmp_path / "impatient"))
+    event = create_event()
+    url = f"/en/events/{event.slug}/register"
     with impatient.app_context():
         client = impatient.test_client()
-        url = f"/en/events/{slug}/register"
-        token = csrf_token(client, url)
         form = {
             "given_name": "Aïcha",
             "family_name": "Benali",
@@ -118,17 +120,30 @@ def test_a_registration_waits_briefly_for_a_locked_sqlite_then_answers_503(
             "category": "member_state",
             "language": "en",
             "consent": "y",
-            "csrf_token": token,
+            "csrf_token": csrf_token(client, url),
         }
-        other_writer = sqlite3.connect(migrated_database.removeprefix("sqlite:///"))
-        other_writer.execute("BEGIN IMMEDIATE")
-        try:
+        with _stuck_writer(migrated_database, event.id):
             response = client.post(url, data=form)
-        finally:
-            other_writer.rollback()
-            other_writer.close()
         assert response.status_code == 503
         # At least the app's own wait; the form's rate limit may ask for longer.
         assert int(response.headers["Retry-After"]) >= 30
-        assert client.post(url, data=form).status_code == 302  # nothing half-written before
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+        assert client.post(url, data=form).status_code == 302  # and it works once free
         db.engine.dispose()
+
+
+@contextmanager
+def _stuck_writer(database_url: str, event_id: int) -> Iterator[None]:
+    """Another process's transaction holding what a registration must lock, until the end."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        connection.execute("BEGIN IMMEDIATE")
+    else:
+        url = sa.make_url(database_url).set(drivername="postgresql")
+        connection = psycopg.connect(url.render_as_string(hide_password=False))
+        connection.execute("SELECT id FROM events WHERE id = %s FOR UPDATE", (event_id,))
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.close()
