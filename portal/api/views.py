@@ -39,6 +39,7 @@ from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer, TokenScope
 from portal.registration.queries import RegistrationFilters, find_registrations, waitlist_positions
 from portal.validation import InvalidField
+from portal.web.errors import error_headers
 from portal.web.exports import export_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -272,7 +273,5 @@ def _http_error_response(error: HTTPException) -> Response:
         )
     response = error_response(status, code, message)
     # Keep the headers the error defines, such as Allow (405) and WWW-Authenticate (401).
-    for name, value in error.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
+    response.headers.extend(error_headers(error))
     return response

@@ -27,7 +27,7 @@ from portal.organizers import services
 from portal.organizers.models import ApiToken
 from portal.timeutil import now_utc
 from portal.validation import InvalidField
-from portal.web.forms import show_errors
+from portal.web.forms import show_errors, submitted_email
 from portal.web.transaction import form_status
 
 #: Failed sign-ins an account takes (from anywhere, in `_FAILURE_WINDOW`) before each further
@@ -38,12 +38,8 @@ _FAILURE_WINDOW = parse_limit("1000 per 15 minutes")
 _FAILURE_SCOPE = "sign-in-failures"
 
 
-def _submitted_email() -> str:
-    return request.form.get("email", "").strip().lower()[:254]
-
-
 def _address_and_account() -> str:
-    return f"{get_remote_address()}/{_submitted_email()}"
+    return f"{get_remote_address()}/{submitted_email()}"
 
 
 def _failed(response: Response) -> bool:
@@ -61,10 +57,10 @@ def _failed(response: Response) -> bool:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        _slow_down_guessing(form.email.data)
+        _slow_down_guessing()
         organizer = services.authenticate(form.email.data, form.password.data)
         if organizer is None:
-            _count_failure(form.email.data)
+            _count_failure()
         else:
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(organizer)
@@ -75,14 +71,14 @@ def login():
     return render_template("manage/login.html", form=form), form_status(form)
 
 
-def _count_failure(email: str) -> None:
-    limiter.limiter.hit(_FAILURE_WINDOW, _FAILURE_SCOPE, email.strip().lower())
+def _count_failure() -> None:
+    limiter.limiter.hit(_FAILURE_WINDOW, _FAILURE_SCOPE, submitted_email())
 
 
-def _slow_down_guessing(email: str) -> None:
+def _slow_down_guessing() -> None:
     """Wait before checking a password for an account that has failed often of late, whoever
     tried: guessing slows to a crawl, and the account's owner still signs in."""
-    stats = limiter.limiter.get_window_stats(_FAILURE_WINDOW, _FAILURE_SCOPE, email.strip().lower())
+    stats = limiter.limiter.get_window_stats(_FAILURE_WINDOW, _FAILURE_SCOPE, submitted_email())
     failures = _FAILURE_WINDOW.amount - stats.remaining
     if failures >= _FAILURES_BEFORE_DELAY:
         longest = current_app.config["SIGN_IN_LONGEST_DELAY"]

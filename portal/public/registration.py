@@ -29,7 +29,7 @@ from portal.public.pagecache import form_page
 from portal.registration import services
 from portal.registration.models import RegistrationState
 from portal.validation import InvalidField
-from portal.web.forms import show_errors
+from portal.web.forms import show_errors, submitted_email
 from portal.web.locale import language_prefixed
 from portal.web.transaction import form_status
 
@@ -47,8 +47,7 @@ def _per_person_limit() -> str:
 def _event_and_email() -> str:
     """One person at one event: what a second attempt (which mails their link again) is
     counted by."""
-    email = request.form.get("email", "").strip().lower()[:254]
-    return f"{(request.view_args or {}).get('slug', '')}/{email}"
+    return f"{(request.view_args or {}).get('slug', '')}/{submitted_email()}"
 
 
 def _accepted(response: Response) -> bool:

@@ -136,17 +136,14 @@ def find_by_token(token: str) -> Registration | None:
     )
 
 
-def revoke_other_links(registration: Registration, token: str) -> int:
+def revoke_other_links(registration: Registration, token: str) -> None:
     """Turn off every personal link of the registration but the one with `token` (the person
-    on their page, who fears a forwarded mail); return how many were turned off."""
+    on their page, who fears a forwarded mail)."""
     kept = hash_token(token)
     now = now_utc()
-    revoked = 0
     for link in registration.links:
         if link.revoked_at is None and link.token_hash != kept:
             link.revoked_at = now
-            revoked += 1
-    return revoked
 
 
 def attendance_modes(event: Event) -> list[Attendance]:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms.fields.choices import Choice
 from wtforms.widgets import Select
 
 from portal.validation import InvalidField
+
+
+def submitted_email() -> str:
+    """The email address a POSTed form carries, as the rate limits count it (trimmed, lower
+    case, bounded), before any validation."""
+    return request.form.get("email", "").strip().lower()[:254]
 
 
 def show_errors(form: FlaskForm, error: InvalidField) -> None:
