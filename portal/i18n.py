@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_time,
+    get_timezone_location,
+    get_timezone_name,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _  # noqa: F401  (re-exported for views and services)
 from flask_babel import lazy_gettext as _l  # noqa: F401
@@ -64,6 +70,13 @@ def format_long_date(local: datetime, lang: str | None = None) -> str:
 
 def format_short_time(local: datetime, lang: str | None = None) -> str:
     return format_time(local, "short", locale=lang or current_language())
+
+
+def format_time_range(start: datetime, end: datetime, lang: str | None = None) -> str:
+    """Two times of one day as the reader writes a range ("3:00 – 3:40 PM", "15:00 – 15:40")."""
+    locale = Locale.parse(lang or current_language())
+    twelve_hours = "h" in locale.time_formats["short"].pattern
+    return format_interval(start, end, "hm" if twelve_hours else "Hm", locale=locale)
 
 
 def format_zone_name(local: datetime, lang: str | None = None) -> str:

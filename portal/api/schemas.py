@@ -165,6 +165,13 @@ class StreamSchema(Closed):
     )
 
 
+class ProgrammeItemSchema(Closed):
+    starts_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
+    ends_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
+    title = fields.Nested(LocalizedTextSchema, required=True)
+    details = fields.Nested(LocalizedTextSchema, required=True)
+
+
 class EventSchema(Closed):
     """An event as the API answers it; registrants-only streams keep their addresses only for
     a `viewer` who manages the event."""
@@ -197,6 +204,7 @@ class EventSchema(Closed):
     registration_closes_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
     speakers = fields.List(fields.Nested(SpeakerSchema), required=True)
     streams = fields.List(fields.Nested(StreamSchema), required=True)
+    programme = fields.List(fields.Nested(ProgrammeItemSchema), required=True)
     sequence = fields.Integer(
         required=True,
         validate=validate.Range(min=0),
@@ -397,6 +405,17 @@ class StreamInputSchema(Closed):
     registrants_only = StrictBoolean(load_default=False, dump_default=False)
 
 
+class ProgrammeItemInputSchema(Closed):
+    """A programme item as sent; `replace_programme` checks the times against the event's."""
+
+    error_messages = {"type": _l("Give each item as an object.")}
+
+    starts_at = LocalTime(required=True, metadata=_LOCAL_TIME_INPUT_DOC)
+    ends_at = LocalTime(required=True, metadata=_LOCAL_TIME_INPUT_DOC)
+    title = PassedNested(LocalizedTextSchema, required=True)
+    details = PassedNested(LocalizedTextSchema)
+
+
 class EventInputSchema(Closed):
     """The body of a creation or of a change, as the services' fields (`fields`), speakers,
     streams and status (`EventChanges`). Loaded partially, nothing is required."""
@@ -436,6 +455,15 @@ class EventInputSchema(Closed):
         },
     )
 
+    programme = fields.List(
+        fields.Nested(ProgrammeItemInputSchema),
+        error_messages={"invalid": _l("Give the programme as a list.")},
+        metadata={
+            "description": "The whole ordered list, each item within the event's time; it "
+            "replaces the current one."
+        },
+    )
+
     @pre_load
     def _refuse_read_only_fields(self, body: Mapping[str, Any], **kwargs: Any) -> Any:
         """A field of the answers that a body may not set says so, not "unknown"."""
@@ -461,12 +489,14 @@ class EventInputSchema(Closed):
     def _as_changes(self, body: dict[str, Any], **kwargs: Any) -> EventChanges:
         speakers = body.pop("speakers", None)
         streams = body.pop("streams", None)
+        programme = body.pop("programme", None)
         status = body.pop("status", None)
         body.update(body.pop("capacity", {}))
         return EventChanges(
             fields=body,
             speakers=speakers,
             streams=None if streams is None else {s.pop("language"): s for s in streams},
+            programme=programme,
             status=status,
         )
 
@@ -481,6 +511,8 @@ class EventChanges:
     speakers: list[dict[str, Any]] | None
     #: For `set_streams`, as {language: {url, replay_url, registrants_only}}.
     streams: dict[str, dict[str, Any]] | None
+    #: For `programme.replace_programme`.
+    programme: list[dict[str, Any]] | None
     status: EventStatus | None
 
 

@@ -31,7 +31,7 @@ from portal.api.schemas import (
     load,
     load_query,
 )
-from portal.events import services
+from portal.events import programme, services
 from portal.events.models import Event, EventStatus
 from portal.exports.registrations import registration_table
 from portal.i18n import _l
@@ -89,7 +89,7 @@ def create_event():
     organizer = require_organizer(TokenScope.WRITE_EVENTS)
     changes = load(EventInputSchema(), _json_object_body())
     created = services.create_event(Actor.api(organizer), changes.fields)
-    _apply_speakers_streams_and_status(created, Actor.api(organizer), changes)
+    _apply_lists_and_status(created, Actor.api(organizer), changes)
     location = url_for(".event", slug=created.slug, _external=True)
     return _event_answer(created, organizer), 201, {"Location": location}
 
@@ -99,7 +99,7 @@ def update_event(slug: str):
     organizer, found = _managed_event(slug, TokenScope.WRITE_EVENTS)
     changes = load(EventInputSchema(partial=True), _json_object_body())
     services.update_event(found, Actor.api(organizer), changes.fields)
-    _apply_speakers_streams_and_status(found, Actor.api(organizer), changes)
+    _apply_lists_and_status(found, Actor.api(organizer), changes)
     return _event_answer(found, organizer)
 
 
@@ -188,13 +188,15 @@ def _json_object_body() -> Mapping[str, Any]:
     return body
 
 
-def _apply_speakers_streams_and_status(
+def _apply_lists_and_status(
     event: Event, actor: Actor, changes: EventChanges
 ) -> None:
     if changes.speakers is not None:
         services.replace_speakers(event, actor, changes.speakers)
     if changes.streams is not None:
         services.set_streams(event, actor, changes.streams)
+    if changes.programme is not None:
+        programme.replace_programme(event, actor, changes.programme)
     if changes.status is None or changes.status is event.status:
         return
     if changes.status is EventStatus.PUBLISHED:

@@ -13,9 +13,9 @@ from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
 
 from portal.calendar.timezones import vtimezone
-from portal.events.models import Event, EventFormat, Stream
+from portal.events.models import Event, EventFormat, ProgrammeItem, Stream
 from portal.events.streams import public_streams
-from portal.i18n import localize
+from portal.i18n import format_time_range, localize
 
 PRODID = "-//Event portal//Events and livestreams//EN"
 #: How often subscribers should fetch the feed again.
@@ -160,6 +160,9 @@ def _description(event: Event, lang: str, streams: list[Stream]) -> str:
                 for speaker in event.speakers
             ]
             parts.append("\n".join([gettext("Speakers"), *(f"- {line}" for line in lines)]))
+        if event.programme:
+            lines = [_programme_line(item, lang) for item in event.programme]
+            parts.append("\n".join([gettext("Programme"), *lines]))
         if streams:
             locale = Locale.parse(lang)
             lines = []
@@ -171,6 +174,14 @@ def _description(event: Event, lang: str, streams: list[Stream]) -> str:
                     lines.append(f"- {recording}: {stream.replay_url}")
             parts.append("\n".join([gettext("Livestreams"), *lines]))
     return "\n\n".join(part for part in parts if part)
+
+
+def _programme_line(item: ProgrammeItem, lang: str) -> str:
+    title = localize(item.title, lang)
+    if item.starts_at is None or item.ends_at is None:
+        return f"- {title}"
+    times = format_time_range(item.local_starts_at, item.local_ends_at, lang)
+    return "- " + gettext("%(times)s: %(title)s", times=times, title=title)
 
 
 def _language_name(code: str, locale: Locale) -> str:

@@ -131,11 +131,13 @@ def _schedule(event: Event, data: dict[str, Any]) -> None:
     event.ends_at = from_local(data["ends"], zone)
     event.registration_opens_at = opens and from_local(opens, zone)
     event.registration_closes_at = closes and from_local(closes, zone)
+    # Each item runs until the next one starts; the last one until the event ends.
+    starts = [
+        from_local(datetime.combine(data["starts"].date(), at), zone) for at, _ in data["programme"]
+    ]
+    ends = [*starts[1:], event.ends_at][: len(starts)]
+    titles = [title for _, title in data["programme"]]
     event.programme = [
-        ProgrammeItem(
-            position=index,
-            title=title,
-            starts_at=from_local(datetime.combine(data["starts"].date(), at), zone),
-        )
-        for index, (at, title) in enumerate(data["programme"])
+        ProgrammeItem(position=index, title=title, starts_at=start, ends_at=end)
+        for index, (title, start, end) in enumerate(zip(titles, starts, ends, strict=True))
     ]

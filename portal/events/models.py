@@ -155,6 +155,8 @@ class ProgrammeItem(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: When the item begins, as a UTC instant; NULL for untimed items.
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the item ends, as a UTC instant; NULL for untimed items.
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What happens, by language ("Opening remarks").
     title: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
     #: Optional detail by language (who speaks, what is presented).
@@ -165,6 +167,15 @@ class ProgrammeItem(db.Model):
     @property
     def local_starts_at(self) -> datetime | None:
         return self.starts_at and to_zone(self.starts_at, self.event.timezone)
+
+    @property
+    def local_ends_at(self) -> datetime | None:
+        return self.ends_at and to_zone(self.ends_at, self.event.timezone)
+
+    @property
+    def timezone(self) -> str:
+        """The event's zone, in which the item's times are given."""
+        return self.event.timezone
 
 
 class Stream(db.Model):

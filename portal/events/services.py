@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from portal import database
+from portal.events import programme
 from portal.events.models import Event, EventFormat, EventStatus, Speaker, Stream
 from portal.events.signals import event_cancelled, event_rescheduled, seats_changed
 from portal.extensions import db
@@ -189,6 +190,8 @@ def update_event(event: Event, actor: Actor | Organizer, fields: Mapping[str, An
         return set()
     if changes.keys() & SCHEDULE_FIELDS:
         event.sequence += 1
+    if "starts_at" in changes:
+        programme.follow_new_start(event, changes["starts_at"][0])
     db.session.flush()
     audit.record("event.updated", event=event, actor=actor, changes=_printable(changes))
     if changes.keys() & SEAT_FIELDS:

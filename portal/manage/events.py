@@ -1,4 +1,5 @@
-"""Organizers' event pages: list, create, edit, publish, cancel; speakers, streams, managers."""
+"""Organizers' event pages: list, create, edit, publish, cancel; speakers, programme, streams,
+managers."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from flask import flash, redirect, render_template, url_for
 
 from portal.database import after_commit
 from portal.events import photos as media
-from portal.events import services
-from portal.events.models import Speaker
+from portal.events import programme, services
+from portal.events.models import ProgrammeItem, Speaker
 from portal.events.services import SCHEDULE_FIELDS
 from portal.i18n import _
 from portal.manage import (
@@ -22,6 +23,7 @@ from portal.manage.forms import (
     EventForm,
     EventManagerForm,
     MoveForm,
+    ProgrammeItemForm,
     SpeakerForm,
     StreamsForm,
 )
@@ -200,6 +202,64 @@ def delete_speaker(slug: str, speaker_id: int):
         after_commit(lambda: media.delete_speaker_photo(photo))
         flash(_("%(name)s has been removed from the speakers.", name=speaker.name), "success")
     return redirect(url_for("manage.speakers", slug=found.slug))
+
+
+# --- Programme ------------------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/programme", methods=["GET", "POST"])
+def programme_items(slug: str):
+    found = load_managed_event(slug)
+    form = ProgrammeItemForm(data=ProgrammeItemForm.data_for_next(found))
+    if form.validate_on_submit():
+        try:
+            programme.add_item(found, current_organizer(), form.service_fields())
+        except InvalidField as error:
+            show_errors(form, error)
+        else:
+            flash(_("The item has been added to the programme."), "success")
+            return redirect(url_for("manage.programme_items", slug=found.slug))
+    return render_template(
+        "manage/programme.html", event=found, form=form, action_form=ConfirmForm()
+    ), form_status(form)
+
+
+@bp.route("/events/<slug>/programme/<int:item_id>", methods=["GET", "POST"])
+def edit_programme_item(slug: str, item_id: int):
+    found = load_managed_event(slug)
+    item = load_event_item(ProgrammeItem, found, item_id)
+    form = ProgrammeItemForm(data=ProgrammeItemForm.data_from(item))
+    if form.validate_on_submit():
+        try:
+            programme.update_item(item, current_organizer(), form.service_fields())
+        except InvalidField as error:
+            show_errors(form, error)
+        else:
+            flash_saved()
+            return redirect(url_for("manage.programme_items", slug=found.slug))
+    return render_template(
+        "manage/programme_item_form.html", event=found, item=item, form=form
+    ), form_status(form)
+
+
+@bp.post("/events/<slug>/programme/<int:item_id>/move")
+def move_programme_item(slug: str, item_id: int):
+    found = load_managed_event(slug)
+    item = load_event_item(ProgrammeItem, found, item_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        programme.move_item(item, current_organizer(), form.offset)
+    return redirect(url_for("manage.programme_items", slug=found.slug, _anchor=f"item-{item.id}"))
+
+
+@bp.post("/events/<slug>/programme/<int:item_id>/delete")
+def delete_programme_item(slug: str, item_id: int):
+    found = load_managed_event(slug)
+    item = load_event_item(ProgrammeItem, found, item_id)
+    if ConfirmForm().validate_on_submit():
+        programme.remove_item(item, current_organizer())
+        flash(_("The item has been removed from the programme."), "success")
+    return redirect(url_for("manage.programme_items", slug=found.slug))
 
 
 # --- Streams and managers -------------------------------------------------------------------

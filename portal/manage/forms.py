@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from portal.events.models import Event, EventFormat, Speaker
+from portal.events.models import Event, EventFormat, ProgrammeItem, Speaker
 from portal.events.photos import PHOTO_EXTENSIONS
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import LANGUAGES, _l, language_name
@@ -219,6 +219,46 @@ class SpeakerForm(FlaskForm):
         return {"name": speaker.name, **_texts_by_field(speaker, cls.TEXT_FIELDS)}
 
 
+class ProgrammeItemForm(FlaskForm):
+    """One item of the programme: local start and end, and a title (and details) per language."""
+
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        validators=[InputRequired(_DATETIME)],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("In the event's time zone."),
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        validators=[InputRequired(_DATETIME)],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("In the event's time zone."),
+    )
+
+    TEXT_FIELDS = ("title", "details")
+
+    def service_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"starts_at": self.starts_at.data, "ends_at": self.ends_at.data}
+        for text in self.TEXT_FIELDS:
+            fields[text] = {lang: self[f"{text}_{lang}"].data or "" for lang in LANGUAGES}
+        return fields
+
+    @classmethod
+    def data_from(cls, item: ProgrammeItem) -> dict[str, Any]:
+        return {
+            "starts_at": item.local_starts_at and item.local_starts_at.replace(tzinfo=None),
+            "ends_at": item.local_ends_at and item.local_ends_at.replace(tzinfo=None),
+            **_texts_by_field(item, cls.TEXT_FIELDS),
+        }
+
+    @classmethod
+    def data_for_next(cls, event: Event) -> dict[str, Any]:
+        """A new item starts when the last one ends (or when the event starts)."""
+        last = event.programme[-1].local_ends_at if event.programme else None
+        start = (last or to_zone(event.starts_at, event.timezone)).replace(tzinfo=None)
+        return {"starts_at": start}
+
+
 class StreamsForm(FlaskForm):
     """Per broadcast language: the stream's URL, its recording's URL, and whether only
     registered participants see them (fields streams_en, streams_en_replay_url,
@@ -302,6 +342,20 @@ _per_language(
     SpeakerForm,
     "organization",
     lambda lang: StringField(_l("Organization"), validators=[Length(max=300)]),
+)
+_per_language(
+    ProgrammeItemForm,
+    "title",
+    lambda lang: StringField(_l("Title"), validators=[Length(max=300)]),
+)
+_per_language(
+    ProgrammeItemForm,
+    "details",
+    lambda lang: StringField(
+        _l("Details"),
+        validators=[Length(max=1000)],
+        description=_l("Optional. For example: who speaks, what is presented."),
+    ),
 )
 _per_language(
     StreamsForm,

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         language_name=i18n.language_name,
         format_long_date=i18n.format_long_date,
         format_short_time=i18n.format_short_time,
+        format_time_range=i18n.format_time_range,
         format_zone_name=i18n.format_zone_name,
         format_zone_location=i18n.format_zone_location,
     )
