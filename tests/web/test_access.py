@@ -43,6 +43,7 @@ def test_refused_without_sign_in_or_token(app, client, method, rule):
         .replace("<int:token_id>", "1")
         .replace("<int:registration_id>", "1")
         .replace("<int:question_id>", "1")
+        .replace("<int:item_id>", "1")
     )
     assert "<" not in url, f"fill in the parameters of {rule}"
     before = (event.title, event.status, event.sequence, len(event.speakers))
