@@ -59,7 +59,7 @@ def check_in(slug: str):
     event = load_managed_event(slug)
     search_form = CheckInSearchForm(formdata=request.args)
     query = clean_search(search_form.q.data or "")
-    results, total = services.search(event, query) if query else ([], 0)
+    results = services.search(event, query) if query else []
     shown = _shown_registration(event)
     response = make_response(
         render_template(
@@ -70,7 +70,6 @@ def check_in(slug: str):
             action_form=ConfirmForm(),
             query=query,
             results=results,
-            total=total,
             shown=shown,
             counts=services.counts(event),
             checked_in_time=lambda registration: _local_time(event, registration),

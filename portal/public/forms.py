@@ -6,6 +6,7 @@ so the form and the services can never disagree about a rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -27,8 +28,8 @@ from portal.calendar.versions import FileCache
 from portal.events.models import Event, Question, QuestionKind
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
 from portal.registration.countries import country_groups
-from portal.registration.models import ParticipantCategory
-from portal.registration.services import DETAIL_FIELDS, attendance_modes
+from portal.registration.models import Attendance, ParticipantCategory
+from portal.registration.services import DETAIL_FIELDS, SeatStatus, attendance_modes
 from portal.web.forms import CachedOptionsSelect
 
 
@@ -75,6 +76,20 @@ class DetailsForm(FlaskForm):
         ]
         self.language.choices = [SelectChoice(code, language_name(code)) for code in LANGUAGES]
 
+    def offer_seats(self, seats: Mapping[Attendance, SeatStatus]) -> None:
+        """Leave out the modes that are full for good, and say which ones lead to the waiting
+        list, so that nobody joins it without knowing."""
+        self.attendance.choices = [
+            SelectChoice(
+                mode.value,
+                str(_JOINS_WAITING_LIST[mode] if status is SeatStatus.WAITING_LIST else mode.title),
+            )
+            for mode, status in seats.items()
+            if status is not SeatStatus.FULL
+        ]
+        if len(seats) > 1:
+            self.required_names.add("attendance")
+
     def question_fields(self) -> list[Field]:
         """The fields of the organizer's own questions, in order."""
         return [field for name, field in self._fields.items() if name.startswith("answers_")]
@@ -104,6 +119,13 @@ class RegistrationForm(DetailsForm):
 
     def details(self) -> dict[str, Any]:
         return {**super().details(), "email": self.email.data, "consent": self.consent.data}
+
+
+#: A mode's choice when its seats are all taken and newcomers join the waiting list.
+_JOINS_WAITING_LIST = {
+    Attendance.IN_PERSON: _l("In person (full: you will join the waiting list)"),
+    Attendance.ONLINE: _l("Online (full: you will join the waiting list)"),
+}
 
 
 @lru_cache(maxsize=16)

@@ -18,7 +18,7 @@ straight to the view.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import wraps
 from typing import Any, NamedTuple
@@ -104,18 +104,20 @@ def _varies(response: Response) -> Response:
 _TOKEN_SLOT = "\x00csrf-token\x00"
 
 
-def form_page(event: Event, render: Callable[[], str]) -> str:
-    """The event's form page as `render` makes it, rendered once per event version, language
-    and address in this process; only the reader's CSRF token is put in per request.
+def form_page(event: Event, render: Callable[[], str], seats: Mapping[Any, Any]) -> str:
+    """The event's form page as `render` makes it, rendered once per event version, seats,
+    language and address in this process; only the reader's CSRF token is put in per request.
 
     The version is the event's `updated_at`, read with the event by the request itself (no
     cache of it), so that a change of the event or its questions shows at once on every
-    server. A reader with a flashed message waiting gets a page of their own.
+    server; `seats` (what a newcomer gets in each mode) is read per request too, so that the
+    form says when a mode leads to the waiting list. A reader with a flashed message waiting
+    gets a page of their own.
     """
     token = generate_csrf()
     if session.get("_flashes"):
         return render()
-    key = (request.endpoint, request.full_path, event.id, event.updated_at)
+    key = (request.endpoint, request.full_path, event.id, event.updated_at, tuple(seats.items()))
     pages = current_app.extensions.setdefault("portal_form_pages", FileCache(256))
     kept = pages.get(key)
     if kept is None:

@@ -6,6 +6,8 @@ The request commits once (`portal.web.transaction`): a form shown again with err
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import (
     Blueprint,
     Response,
@@ -15,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_wtf import FlaskForm
@@ -27,11 +30,14 @@ from portal.organizers import audit
 from portal.public.forms import ChangeForm, RegistrationForm, form_for
 from portal.public.pagecache import form_page
 from portal.registration import services
-from portal.registration.models import RegistrationState
+from portal.registration.models import Attendance, RegistrationState
 from portal.validation import InvalidField
 from portal.web.forms import show_errors, submitted_email
 from portal.web.locale import language_prefixed
 from portal.web.transaction import form_status
+
+#: What a newcomer would get in each attendance mode (`services.seat_statuses`).
+Seats = Mapping[Attendance, services.SeatStatus]
 
 bp = language_prefixed(Blueprint("registration", __name__, url_prefix="/<lang>"))
 
@@ -69,12 +75,15 @@ def register(slug: str):
             event=event,
             message=services.RegistrationRefused(refusal).message,
         ), (409 if request.method == "POST" else 200)
+    seats = services.seat_statuses(event)
     if request.method == "GET":
-        return form_page(event, lambda: _form_page(event, _registration_form(event)))
-    form = _registration_form(event)
+        return form_page(
+            event, lambda: _form_page(event, _registration_form(event, seats), seats), seats
+        )
+    form = _registration_form(event, seats)
     if form.validate_on_submit():
         try:
-            services.register_attendee(event, form.details())
+            outcome = services.register_attendee(event, form.details())
         except InvalidField as error:
             show_errors(form, error)
         except services.RegistrationRefused as refused:
@@ -82,22 +91,39 @@ def register(slug: str):
                 "registration/closed.html", event=event, message=refused.message
             ), 409
         else:
+            session[_SENT] = {
+                "event": event.id,
+                "email": form.email.data.strip(),
+                "state": outcome.announced and outcome.announced.value,
+                "attendance": outcome.attendance.value,
+                "position": outcome.announced_position,
+            }
             return redirect(url_for("registration.sent", slug=event.slug))
-    return _form_page(event, form), form_status(form)
+    return _form_page(event, form, seats), form_status(form)
 
 
-def _registration_form(event: Event) -> RegistrationForm:
-    return form_for(event, g.lang, RegistrationForm, language=g.lang)
+def _registration_form(event: Event, seats: Seats) -> RegistrationForm:
+    form = form_for(event, g.lang, RegistrationForm, language=g.lang)
+    form.offer_seats(seats)
+    return form
 
 
-def _form_page(event: Event, form: RegistrationForm) -> str:
-    return render_template("registration/register.html", event=event, form=form)
+def _form_page(event: Event, form: RegistrationForm, seats: Seats) -> str:
+    return render_template("registration/register.html", event=event, form=form, seats=seats)
+
+
+#: The session key that carries the outcome of a registration to the page that tells it.
+_SENT = "registration_sent"
 
 
 @bp.get("/events/<slug>/register/sent")
 def sent(slug: str):
+    """The outcome, told once: a reload or a shared address shows the general message."""
     event = get_public_event(slug, with_details=False) or abort(404)
-    return render_template("registration/sent.html", event=event)
+    told = session.pop(_SENT, None)
+    if not told or told.get("event") != event.id:
+        told = None
+    return render_template("registration/sent.html", event=event, told=told)
 
 
 @bp.get("/privacy")

@@ -31,13 +31,19 @@ def event(slug: str):
     lang = current_language()
     public = live_streams.public_streams(found.streams)
     streams = sorted(public, key=lambda stream: stream.language != lang)
+    ended = now_utc() >= found.ends_at
     page_url = url_for("public.event", slug=found.slug, _external=True)
     return render_template(
         "events/event.html",
         event=found,
         streams=streams,
+        recordings=[stream for stream in streams if stream.replay_url] if ended else [],
+        ended=ended,
         private_streams=live_streams.ordered_streams(live_streams.private_streams(found.streams)),
-        availability=registration_services.availability(found),
+        availability=(availability := registration_services.availability(found)),
+        seats=registration_services.seat_statuses(found)
+        if availability is registration_services.Availability.OPEN
+        else {},
         google_link=links.google_calendar_link(found, lang, page_url),
         outlook_link=links.outlook_calendar_link(found, lang, page_url),
         webcal_feed=links.webcal_link(url_for("calendar.feed", lang=lang, _external=True)),
@@ -51,22 +57,23 @@ def live(slug: str):
     found = services.get_public_event(slug, with_details=False) or abort(404)
     lang = current_language()
     everything = live_streams.ordered_streams(found.streams)
-    streams = live_streams.public_streams(everything)
-    chosen = live_streams.choose_stream(streams, request.args.get("stream"), lang)
     status = live_streams.broadcast_status(
         found.starts_at, found.ends_at, now_utc(), cancelled=found.is_cancelled
     )
     ended = status is live_streams.BroadcastStatus.ENDED
+    streams = live_streams.public_streams(everything)
+    # Once the event is over, only its recordings are offered, never the live address.
+    if ended:
+        streams = [stream for stream in streams if stream.replay_url]
+    chosen = live_streams.choose_stream(streams, request.args.get("stream"), lang)
     private = live_streams.private_streams(everything)
-    # Once the event is over, the recording takes the live stream's place where there is one.
-    shown = chosen and (chosen.replay_url if ended and chosen.replay_url else chosen.url)
+    shown = chosen and (chosen.replay_url if ended else chosen.url)
     response = make_response(
         render_template(
             "events/live.html",
             event=found,
             streams=streams,
             private_streams=private,
-            replays=[stream for stream in streams if stream.replay_url] if ended else [],
             chosen=chosen,
             chosen_language=chosen and Locale.parse(chosen.language).get_display_name(lang),
             shown_url=shown,

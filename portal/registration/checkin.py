@@ -20,14 +20,12 @@ from portal.i18n import _
 from portal.organizers import audit
 from portal.organizers.models import Organizer
 from portal.registration.models import Attendance, Registration, RegistrationState
-from portal.registration.queries import RegistrationFilters, find_registrations
+from portal.registration.queries import RegistrationFilters, every_match_by_name
 from portal.registration.services import attendance_modes
 from portal.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
 
-#: Most registrations a search at the door lists.
-SEARCH_LIMIT = 25
 #: Longest code taken into account; real codes are far shorter.
 CODE_MAX_LENGTH = 64
 
@@ -107,14 +105,13 @@ def find_by_code(event: Event, typed: str) -> Registration | None:
     )
 
 
-def search(event: Event, typed: str, limit: int = SEARCH_LIMIT) -> tuple[list[Registration], int]:
-    """Up to `limit` registrations of `event` whose name or email address (or organization)
-    holds `typed`, sorted by family name, with the number that match in all."""
-    page = find_registrations(event, RegistrationFilters(search=typed), per_page=limit)
-    ordered = sorted(
-        page.items, key=lambda r: (r.family_name.casefold(), r.given_name.casefold(), r.id)
+def search(event: Event, typed: str) -> list[Registration]:
+    """Everyone expected at the door (confirmed, in person) whose name, email address or
+    organization holds `typed`, by family name: all of them, so that nobody is missed."""
+    filters = RegistrationFilters(
+        search=typed, state=RegistrationState.CONFIRMED, attendance=Attendance.IN_PERSON
     )
-    return ordered, page.total
+    return every_match_by_name(event, filters)
 
 
 # --- Checking in ------------------------------------------------------------------------------

@@ -76,6 +76,13 @@ def find_registrations(
     return Page(list(items), page, per_page, total)
 
 
+def every_match_by_name(event: Event, filters: RegistrationFilters) -> list[Registration]:
+    """All the event's registrations that match `filters`, by family name, then given name."""
+    query = select(Registration).where(Registration.event_id == event.id, *_conditions(filters))
+    order = (func.lower(Registration.family_name), func.lower(Registration.given_name))
+    return list(db.session.scalars(query.order_by(*order, Registration.id)))
+
+
 def _conditions(filters: RegistrationFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.state is not None:

@@ -112,6 +112,14 @@ class Outcome:
     registration: Registration
     #: True for a new registration; False when the address was already registered.
     created: bool
+    #: What the page after the form may tell: the new registration's state, or, for an
+    #: address already registered, what a newcomer would have got (so that the page shows
+    #: nobody whether an address was known). None when there is nothing to tell.
+    announced: RegistrationState | None = None
+    #: The place on the waiting list that goes with `announced`.
+    announced_position: int | None = None
+    #: The attendance mode asked for in this attempt.
+    attendance: Attendance | None = None
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -175,6 +183,53 @@ def confirmed_count(event: Event, attendance: Attendance) -> int:
 def has_free_seat(event: Event, attendance: Attendance) -> bool:
     seats = capacity(event, attendance)
     return seats is None or confirmed_count(event, attendance) < seats
+
+
+class SeatStatus(enum.StrEnum):
+    """What a newcomer choosing an attendance mode would get right now."""
+
+    FREE = "free"
+    #: Every seat is taken; newcomers join the waiting list.
+    WAITING_LIST = "waiting_list"
+    #: Every seat is taken and there is no waiting list: the mode is not offered.
+    FULL = "full"
+
+
+def seat_statuses(event: Event) -> dict[Attendance, SeatStatus]:
+    """Each attendance mode the event offers, with what a newcomer would get (one query, and
+    none when no mode has a limit)."""
+    modes = attendance_modes(event)
+    limited = [mode for mode in modes if capacity(event, mode) is not None]
+    confirmed: dict[Attendance, int] = {}
+    if limited:
+        confirmed = dict(
+            db.session.execute(
+                select(Registration.attendance, func.count())
+                .where(
+                    Registration.event_id == event.id,
+                    Registration.attendance.in_(limited),
+                    Registration.state == RegistrationState.CONFIRMED,
+                )
+                .group_by(Registration.attendance)
+            ).all()
+        )
+    taken = SeatStatus.WAITING_LIST if event.waitlist_enabled else SeatStatus.FULL
+    return {
+        mode: SeatStatus.FREE
+        if mode not in limited or confirmed.get(mode, 0) < capacity(event, mode)
+        else taken
+        for mode in modes
+    }
+
+
+def waitlist_length(event: Event, attendance: Attendance) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id,
+            Registration.attendance == attendance,
+            Registration.state == RegistrationState.WAITLISTED,
+        )
+    )
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -334,19 +389,22 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
             Registration.event_id == event.id, Registration.email_normalized == email_normalized
         )
     )
+    mode = clean["attendance"]
+    state = _state_for_newcomer(event, mode)
     if existing is not None and existing.state is not RegistrationState.CANCELLED:
         token = _new_token(existing)
         _notify(existing, "registration_link", token=token)
-        return Outcome(existing, created=False)
-
-    mode = clean["attendance"]
-    if event.moderated:
-        state = RegistrationState.PENDING
-    elif has_free_seat(event, mode):
-        state = RegistrationState.CONFIRMED
-    elif event.waitlist_enabled:
-        state = RegistrationState.WAITLISTED
-    else:
+        position = (
+            waitlist_length(event, mode) + 1 if state is RegistrationState.WAITLISTED else None
+        )
+        return Outcome(
+            existing,
+            created=False,
+            announced=state,
+            announced_position=position,
+            attendance=mode,
+        )
+    if state is None:
         raise RegistrationRefused(Availability.FULL)
     now = now_utc()
     # Someone who cancelled may register again: their old registration starts afresh.
@@ -365,7 +423,21 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
         RegistrationState.WAITLISTED: "registration_waitlisted",
     }[state]
     _notify(registration, template, token=token, invite=_invite_for(registration))
-    return Outcome(registration, created=True)
+    position = waitlist_length(event, mode) if state is RegistrationState.WAITLISTED else None
+    return Outcome(
+        registration, created=True, announced=state, announced_position=position, attendance=mode
+    )
+
+
+def _state_for_newcomer(event: Event, mode: Attendance) -> RegistrationState | None:
+    """Where a new registration in `mode` goes now; None when the mode is full for good."""
+    if event.moderated:
+        return RegistrationState.PENDING
+    if has_free_seat(event, mode):
+        return RegistrationState.CONFIRMED
+    if event.waitlist_enabled:
+        return RegistrationState.WAITLISTED
+    return None
 
 
 def update_details(
@@ -400,9 +472,7 @@ def update_details(
         setattr(registration, name, value)
 
 
-def _change_mode(
-    registration: Registration, new_mode: Attendance, *, join_waitlist: bool
-) -> None:
+def _change_mode(registration: Registration, new_mode: Attendance, *, join_waitlist: bool) -> None:
     """Move someone to the other attendance mode: a seat there if one is free, else the end
     of that waiting list if they agreed to it; a seat they held in the old mode goes to its
     waiting list."""

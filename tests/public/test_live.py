@@ -124,7 +124,7 @@ def _current(html: str) -> str:
     """The language of the stream picker's current link."""
     picker = re.search(r'<nav aria-label="[^"]*">\s*<ul class="streams">(.*?)</nav>', html, re.S)
     assert picker, "no stream picker"
-    match = re.search(r'hreflang="(\w+)"[^>]*\s+aria-current="page">', picker.group(1))
+    match = re.search(r'hreflang="(\w+)"[^>]*\s+aria-current="page"[^>]*>', picker.group(1))
     assert match, "no current stream in the picker"
     return match.group(1)
 

@@ -85,8 +85,11 @@ def test_public_pages_files_and_api_never_carry_a_private_address(client, frozen
     for path, body in _public_answers(client, event.slug).items():
         assert SECRET not in body, path
         assert b"fr-secret" not in body, path
-    # The public stream is still there, so the test looks where the private one would be.
-    assert PUBLIC.encode() in client.get(f"/en/events/{event.slug}/").data
+    # The public stream (or, once over, its recording) is still there, so the test looks
+    # where the private one would be.
+    ended = frozen_now >= event.ends_at
+    live_page = client.get(f"/en/events/{event.slug}/live").data
+    assert (PUBLIC_REPLAY if ended else PUBLIC).encode() in live_page
     assert PUBLIC.encode() in client.get(f"/events/{event.slug}.ics").data.replace(b"\r\n ", b"")
 
 
@@ -273,24 +276,32 @@ def test_the_recording_is_offered_once_the_event_has_ended(client, frozen_now):
     for moment in (frozen_now, event.starts_at + timedelta(minutes=30)):
         with time_machine.travel(moment, tick=False):
             html = client.get(live).text
-        assert PUBLIC_REPLAY not in html and "Watch the recording" not in html
+        assert PUBLIC_REPLAY not in html and "Recording in English" not in html
 
     with time_machine.travel(event.ends_at, tick=False):
         response = client.get(live)
+        event_page = client.get(f"/en/events/{event.slug}/").text
     html = response.text
     assert "This event has taken place." in html
-    assert "Watch the recording" in html
-    assert f'<a href="{PUBLIC_REPLAY}" hreflang="en" lang="en">' in html
+    assert "Recording in English" in html
     assert f'href="{PUBLIC_REPLAY}" target="_blank"' in html
     assert "Open the recording in a new window" in html
+    assert PUBLIC not in html  # the live address is over
     assert SECRET not in response.data
+    # The event page offers the recording, and neither the live page nor the calendar.
+    assert f'href="/en/events/{event.slug}/live?stream=en" hreflang="en"' in event_page
+    assert "Watch live" not in event_page and "Add to calendar" not in event_page
 
 
-def test_an_ended_event_without_recordings_keeps_its_stream_link(client, frozen_now):
+def test_an_ended_event_without_recordings_says_so_and_offers_no_stream(client, frozen_now):
     event = create_event(starts_at=frozen_now - timedelta(days=1), streams={"en": PUBLIC})
-    html = client.get(f"/en/events/{event.slug}/live").text
-    assert "Watch the recording" not in html
-    assert f'href="{PUBLIC}" target="_blank"' in html
+    live = client.get(f"/en/events/{event.slug}/live").text
+    page = client.get(f"/en/events/{event.slug}/").text
+    for html in (live, page):
+        assert "No recording of this event is available." in html
+        assert PUBLIC not in html
+        assert "Open the stream" not in html and "Watch live" not in html
+    assert "Add to calendar" not in page
 
 
 def test_an_hls_recording_is_allowed_by_the_page_policy(client, frozen_now):

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from portal.events.models import EventFormat, EventStatus
 from tests.factories import create_event
@@ -67,7 +68,8 @@ def test_event_page_shows_date_speakers_and_streams_in_the_readers_language(
         },
     )
 
-    page = client.get(f"/{lang}/events/{event.slug}/").text
+    with time_machine.travel(datetime(2020, 11, 20, tzinfo=UTC), tick=False):
+        page = client.get(f"/{lang}/events/{event.slug}/").text
 
     assert date_text in page
     # 14:00 UTC is 15:00 in Geneva in winter; English writes it "3:00 PM".

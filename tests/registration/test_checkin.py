@@ -82,9 +82,33 @@ def test_a_search_by_name_or_email_lists_only_this_events_people(organizer_clien
     assert by_name.status_code == 200
     assert "Aïcha Benali" in by_name.text and "Jonas Berg" not in by_name.text
     assert "Aïcha Other" not in by_name.text
-    assert "1 registration found" in by_name.text
+    assert "1 person expected at the door matches" in by_name.text
     assert "Jonas Berg" in by_email.text and "Aïcha Benali" not in by_email.text
     assert ">Check in<" in by_name.text
+
+
+def test_the_desk_finds_only_people_expected_at_the_door_and_every_one_of_them(
+    organizer_client, organizer
+):
+    event = create_event(managers=[organizer], format=EventFormat.HYBRID)
+    for number in range(30):
+        create_registration(event, given_name=f"Maria {number:02d}", family_name="Silva")
+    create_registration(event, given_name="Maria", family_name="Online", attendance="online")
+    waiting = create_registration(event, given_name="Maria", family_name="Waiting")
+    gone = create_registration(event, given_name="Maria", family_name="Gone")
+    waiting.state = RegistrationState.WAITLISTED
+    gone.state = RegistrationState.CANCELLED
+    db.session.commit()
+
+    page = organizer_client.get(_page_url(event, q="maria")).text
+
+    assert "30 people expected at the door match" in page
+    assert page.count('class="checkin-person"') == 30
+    assert "Maria 00 Silva" in page and "Maria 29 Silva" in page
+    for name in ("Maria Online", "Maria Waiting", "Maria Gone"):
+        assert name not in page
+    nobody = organizer_client.get(_page_url(event, q="waiting")).text
+    assert "Nobody expected at the door matches" in nobody
 
 
 def test_without_a_search_nobody_is_listed(organizer_client, organizer):
