@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -30,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-organizer")
@@ -138,6 +141,48 @@ def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     click.echo("Stopped.")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@with_appcontext
+def backup_command(file: Path, force: bool) -> None:
+    """Write a complete, consistent copy of the database to FILE, while the site runs.
+
+    SQLite: a SQLite database file. PostgreSQL: a pg_dump archive (custom format).
+    """
+    from portal.backup import BackupError, back_up, describe_database
+
+    try:
+        revision = back_up(file, overwrite=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {describe_database()} to {file} (migration {revision}).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the whole database with the backup in FILE (made by `portal backup`)."""
+    from portal.backup import BackupError, describe_database, inspect_backup, restore
+
+    try:
+        backup = inspect_backup(file)
+        if not yes:
+            click.confirm(
+                f"Replace everything in {describe_database()} with the backup {file} "
+                f"(migration {backup.revision})?",
+                abort=True,
+            )
+        restore(backup)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {describe_database()} from {file} (migration {backup.revision}).")
+    if not backup.is_current:
+        click.echo("The backup is from an earlier version: run `portal db upgrade` now.")
 
 
 @click.command("seed-demo")
