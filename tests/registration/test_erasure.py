@@ -266,3 +266,106 @@ def test_the_default_retention_is_the_configured_one(app, frozen_now, days_ago, 
     db.session.commit()
 
     assert (_row(registration.id).erased_at is not None) is erased
+
+
+# --- The command line ---------------------------------------------------------------------------
+
+
+def test_portal_purge_prints_what_it_did(app, runner, frozen_now):
+    event = create_event(slug="old-meeting")
+    registration = create_registration(event, email="zorq@example.org", **PERSONAL)
+    _end_event(event, 365)
+
+    result = runner.invoke(args=["purge"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Retention purge: 1 registrations erased in 1 events past their retention period.\n"
+    )
+    _assert_holds_no_personal_data(registration.id)
+    assert runner.invoke(args=["purge"]).output.startswith("Retention purge: 0 registrations")
+
+
+def test_the_worker_purges_once_a_day(app, runner, frozen_now):
+    event = create_event()
+    first = create_registration(event)
+    _end_event(event, 365)
+
+    output = runner.invoke(args=["worker", "--once"]).output
+    assert "Retention purge: 1 registrations erased in 1 events" in output
+    assert _row(first.id).erased_at is not None
+
+    later_event = create_event()
+    later = create_registration(later_event)
+    _end_event(later_event, 365)
+    assert "Retention purge" not in runner.invoke(args=["worker", "--once"]).output
+    assert _row(later.id).erased_at is None  # not twice the same day
+    with time_machine.travel(now_utc() + timedelta(days=1), tick=False):
+        output = runner.invoke(args=["worker", "--once"]).output
+    assert "Retention purge: 1 registrations erased" in output
+    assert _row(later.id).erased_at is not None
+
+
+def test_portal_erase_lists_asks_and_erases_every_registration_of_an_address(app, runner):
+    first, second = create_event(slug="first-meeting"), create_event(slug="second-meeting")
+    one = create_registration(first, email="zorq@example.org", **PERSONAL)
+    two = create_registration(second, email="ZORQ@example.org ", **PERSONAL)
+    kept = create_registration(first, email="other@example.org")
+
+    refused = runner.invoke(args=["erase", "zorq@example.org"], input="n\n")
+
+    assert refused.exit_code == 1
+    assert f"#{one.id} first-meeting: Zoraïda Quintessa, confirmed" in refused.output
+    assert f"#{two.id} second-meeting: Zoraïda Quintessa, confirmed" in refused.output
+    assert "Erase these 2 registrations for good?" in refused.output
+    assert _row(one.id).erased_at is None and _row(two.id).erased_at is None
+
+    done = runner.invoke(args=["erase", "Zorq@Example.org"], input="y\n")
+
+    assert done.exit_code == 0, done.output
+    assert done.output.endswith("Erased 2 registrations.\n")
+    _assert_holds_no_personal_data(one.id)
+    _assert_holds_no_personal_data(two.id)
+    assert _row(kept.id).erased_at is None
+
+
+def test_portal_erase_of_one_event_with_yes_does_not_ask(app, runner):
+    first, second = create_event(slug="first-meeting"), create_event(slug="second-meeting")
+    one = create_registration(first, email="zorq@example.org")
+    two = create_registration(second, email="zorq@example.org")
+
+    result = runner.invoke(args=["erase", "zorq@example.org", "--event", "second-meeting", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    assert "?" not in result.output and "Erased 1 registrations." in result.output
+    assert _row(one.id).erased_at is None and _row(two.id).erased_at is not None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "registration.erased"))
+    assert entry.actor_kind is ActorKind.SYSTEM
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["erase", "nobody@example.org", "--yes"], "No registration of 'nobody@example.org'"),
+        (["erase", "zorq@example.org", "--event", "no-such-event", "--yes"], "no event"),
+        (["erase", "zorq@example.org", "--event", "other-meeting", "--yes"], "No registration"),
+    ],
+)
+def test_portal_erase_refuses_what_it_cannot_find(app, runner, args, message):
+    create_registration(create_event(slug="a-meeting"), email="zorq@example.org")
+    create_event(slug="other-meeting")
+
+    result = runner.invoke(args=args)
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.session.scalar(select(func.count()).where(Registration.erased_at.is_not(None))) == 0
+
+
+def test_portal_erase_twice_finds_nothing_the_second_time(app, runner):
+    create_registration(create_event(), email="zorq@example.org")
+    assert runner.invoke(args=["erase", "zorq@example.org", "--yes"]).exit_code == 0
+
+    again = runner.invoke(args=["erase", "zorq@example.org", "--yes"])
+
+    assert again.exit_code == 1 and "No registration" in again.output
