@@ -56,7 +56,7 @@ def test_consent_is_stored_with_the_notice_version_and_the_language_it_was_read_
 
 
 def test_the_registration_form_links_to_the_event_s_notice(client):
-    event = create_event(slug="launch")
+    create_event(slug="launch")
     page = client.get("/fr/events/launch/register").text
     assert 'href="/fr/privacy?event=launch"' in page
 
@@ -199,7 +199,7 @@ def test_a_registrant_deletes_their_registration_and_their_link_stops_working(cl
     assert response.status_code == 302
     assert response.headers["Location"] == f"{page[:3]}/registrations/deleted"
     done = client.get(response.headers["Location"])
-    assert done.status_code == 200 and "Your data has been deleted" in done.text
+    assert done.status_code == 200 and "Vos données ont été supprimées" in done.text
     assert client.get(page).status_code == 404
     assert client.get(f"{page}data.json").status_code == 404
     erased = db.session.scalar(select(Registration).where(Registration.erased_at.is_not(None)))
