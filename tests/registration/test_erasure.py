@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
+from portal.mail.outbox import Unrenderable, render
 from portal.organizers import audit
 from portal.organizers.audit import ActorKind, AuditEntry
-from portal.registration import services
+from portal.registration import checkin, services
 from portal.registration.erasure import erase_registration, purge_expired
 from portal.registration.models import (
     Attendance,
@@ -131,8 +132,22 @@ def test_an_erased_registration_keeps_what_statistics_count(app):
         "es",
     )
     assert services.counts_by_state(event) == {RegistrationState.CANCELLED: 1}
-    # Counted, but in no personal list.
+    # Counted, but in no personal list, and its code opens nothing at the door.
     assert find_registrations(event, RegistrationFilters()).total == 0
+    assert checkin.find_by_code(event, row.checkin_code) is None
+
+
+def test_a_message_claimed_before_the_erasure_is_never_written(app):
+    """A worker may hold a message while the registration is erased: it cannot render it."""
+    registration = create_registration(create_event(), email="zorq@example.org")
+    message = db.session.scalar(select(OutboxMessage))
+    db.session.expunge(message)  # as the worker read it, before the erasure
+
+    erase_registration(registration, audit.SYSTEM)
+    db.session.commit()
+
+    with pytest.raises(Unrenderable):
+        render(message)
 
 
 def test_a_second_erasure_changes_nothing(app):
