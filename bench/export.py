@@ -56,6 +56,7 @@ from portal.extensions import db
 from portal.organizers.models import TokenScope
 from portal.organizers.services import create_api_token, create_organizer
 from portal.registration.models import Registration
+from portal.registration.privacy import NOTICE_VERSION
 
 SLUG = "export-bench"
 INSERT_BATCH = 5000
@@ -162,6 +163,8 @@ def seed(app: Flask, event_id: int, question_ids: list[int], count: int) -> floa
                         "language": ("en", "fr", "es")[number % 3],
                         "accessibility_needs": NEEDS[number % len(NEEDS)],
                         "consented_at": created,
+                        "consent_version": NOTICE_VERSION,
+                        "consent_language": ("en", "fr", "es")[number % 3],
                         "answers": {
                             meal: meals[number % len(meals)],
                             sessions: panels[number % len(panels)],

@@ -47,9 +47,23 @@ def run_migrations_online() -> None:
             logger.info("No changes in schema detected.")
 
     with db.engine.connect() as connection:
-        _configure(connection=connection, process_revision_directives=skip_empty_revisions)
-        with context.begin_transaction():
-            context.run_migrations()
+        # On SQLite, batch mode copies a table, drops the old one and renames the copy: with
+        # foreign keys enforced, dropping a parent table would delete every row that refers
+        # to it (ON DELETE CASCADE), such as all registrations when `events` is altered. The
+        # pragma only takes effect outside a transaction.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            _configure(connection=connection, process_revision_directives=skip_empty_revisions)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

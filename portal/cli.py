@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(erase_command)
 
 
 @click.command("create-organizer")
@@ -107,16 +109,20 @@ def send_mail_command(loop: bool, interval: float, limit: int) -> None:
 @_LIMIT
 @with_appcontext
 def worker_command(once: bool, interval: float, limit: int) -> None:
-    """The background worker: deliver the mail outbox until SIGTERM or Ctrl+C.
+    """The background worker: deliver the mail outbox and run the scheduled jobs (the daily
+    retention purge) until SIGTERM or Ctrl+C.
 
-    Any number may run, on any hosts: each message is held by one worker at a time.
+    Any number may run, on any hosts: each message is held by one worker at a time, and each
+    scheduled run is claimed by one worker only.
     """
-    _work(until_stopped=not once, interval=interval, limit=limit)
+    _work(until_stopped=not once, interval=interval, limit=limit, with_jobs=True)
 
 
-def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
-    """Deliver what is due, reporting each batch; until a signal if `until_stopped`."""
+def _work(*, until_stopped: bool, interval: float, limit: int, with_jobs: bool = False) -> None:
+    """Deliver what is due, reporting each batch, and with `with_jobs` run the scheduled jobs
+    that are due; until a signal if `until_stopped`."""
     from portal.mail.delivery import DeliveryReport, deliver_until
+    from portal.scheduling import run_due_jobs
 
     stop = threading.Event()
     batches: list[DeliveryReport] = []
@@ -125,8 +131,15 @@ def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
         batches.append(report)
         click.echo(str(report))
 
+    def run_jobs() -> None:
+        for _, result in run_due_jobs():
+            click.echo(str(result))
+
+    before_batch = run_jobs if with_jobs else None
     if not until_stopped:
-        deliver_until(stop, limit=limit, interval=None, on_batch=on_batch)
+        deliver_until(
+            stop, limit=limit, interval=None, on_batch=on_batch, before_batch=before_batch
+        )
         if not batches:
             click.echo("No mail due.")
         return
@@ -136,7 +149,9 @@ def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        deliver_until(stop, limit=limit, interval=interval, on_batch=on_batch)
+        deliver_until(
+            stop, limit=limit, interval=interval, on_batch=on_batch, before_batch=before_batch
+        )
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -183,6 +198,54 @@ def restore_command(file: Path, yes: bool) -> None:
     click.echo(f"Restored {describe_database()} from {file} (migration {backup.revision}).")
     if not backup.is_current:
         click.echo("The backup is from an earlier version: run `portal db upgrade` now.")
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Erase the personal data of registrations whose event's retention period has passed,
+    keeping anonymous counts (the worker does it once a day)."""
+    from portal.extensions import db
+    from portal.registration.erasure import purge_expired
+
+    report = purge_expired()
+    db.session.commit()
+    click.echo(str(report))
+
+
+@click.command("erase")
+@click.argument("email")
+@click.option("--event", "slug", help="Only the registration at this event (its slug).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def erase_command(email: str, slug: str | None, yes: bool) -> None:
+    """Erase every registration of EMAIL (or only at one event): their seat goes to the
+    waiting list, and their personal data is deleted for good."""
+    from portal.events.services import get_event
+    from portal.extensions import db
+    from portal.organizers import audit
+    from portal.registration.erasure import erase_registration, registrations_of
+
+    event = None
+    if slug is not None:
+        event = get_event(slug)
+        if event is None:
+            raise click.BadParameter(f"no event {slug!r}", param_hint="--event")
+    found = registrations_of(email, event)
+    if not found:
+        raise click.ClickException(f"No registration of {email!r} to erase.")
+    click.echo(f"Registrations of {email}:")
+    for registration in found:
+        click.echo(
+            f"  #{registration.id} {registration.event.slug}: {registration.full_name}, "
+            f"{registration.state.value}"
+        )
+    if not yes:
+        click.confirm(f"Erase these {len(found)} registrations for good?", abort=True)
+    erased = 0
+    for registration in found:
+        # Each erasure decides about its event's seats: a transaction of its own.
+        erased += erase_registration(registration, audit.SYSTEM)
+        db.session.commit()
+    click.echo(f"Erased {erased} registrations.")
 
 
 @click.command("seed-demo")

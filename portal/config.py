@@ -59,6 +59,12 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # failing to sign in (a slowdown for guessers rather than a lock for its owner).
         SIGN_IN_LONGEST_DELAY=2.0,
         REGISTRATION_RATE_LIMIT_PER_EMAIL="10 per hour",
+        # Days after an event ends that its registrants' personal data is kept, unless the
+        # event sets its own; then the worker's daily purge (or `portal purge`) erases it.
+        RETENTION_DAYS=180,
+        # Who holds registrants' data, as the privacy notice names it ("the Secretariat of
+        # …"); empty: the notice speaks of the secretariat that organizes the event.
+        ORGANIZATION_NAME="",
     )
     app.config.from_prefixed_env("PORTAL")
     if test_config:

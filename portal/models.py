@@ -6,6 +6,7 @@ from portal.mail.models import OutboxMessage
 from portal.organizers.audit import AuditEntry
 from portal.organizers.models import ApiToken, Organizer, event_managers
 from portal.registration.models import PersonalLink, Registration
+from portal.scheduling import ScheduledJob
 
 __all__ = [
     "ApiToken",
@@ -17,6 +18,7 @@ __all__ = [
     "ProgrammeItem",
     "Question",
     "Registration",
+    "ScheduledJob",
     "Speaker",
     "Stream",
     "event_managers",

@@ -88,6 +88,9 @@ class CheckedClient:
     def patch(self, path: str, body: Any, **options: Any) -> TestResponse:
         return self.open("PATCH", path, json_body=body, **options)
 
+    def delete(self, path: str, **options: Any) -> TestResponse:
+        return self.open("DELETE", path, **options)
+
     def follow(self, url: str, *, token: str) -> TestResponse:
         """GET an absolute URL that the API gave, such as `next`."""
         parts = urlsplit(url)

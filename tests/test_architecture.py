@@ -20,7 +20,17 @@ FOUNDATION = frozenset(
 )
 #: The rules, in plain packages that know nothing of requests.
 DOMAIN = frozenset(
-    {"organizers", "events", "calendar", "registration", "mail", "exports", "demo", "backup"}
+    {
+        "organizers",
+        "events",
+        "calendar",
+        "registration",
+        "mail",
+        "exports",
+        "demo",
+        "backup",
+        "scheduling",
+    }
 )
 #: What only the web needs, shared by the audiences' blueprints.
 WEB = frozenset({"web"})

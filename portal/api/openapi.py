@@ -29,7 +29,7 @@ __all__ = ["ERROR_CODES", "OPENAPI_DOCUMENT"]
 
 _DESCRIPTION = """\
 Events of the portal as JSON. Reading published and cancelled events is public; organizers
-create and change events, and read their registrations, with a personal token
+create and change events, and read and erase their registrations, with a personal token
 (`portal create-api-token EMAIL`), sent as `Authorization: Bearer <token>`. A token that is
 sent must be valid: a wrong or revoked one answers 401, even where no token is needed. A draft
 is visible only with the token of an organizer who manages it (or of an admin); to anyone else
@@ -91,8 +91,12 @@ def _json(schema: Any) -> dict[str, Any]:
 
 
 def _answers(status: int, description: str, content: Any, *errors: int, **extra: Any) -> dict:
-    """The responses of an operation: its success, the errors it may answer, and a 500."""
-    responses: dict[Any, Any] = {status: {"description": description, "content": content, **extra}}
+    """The responses of an operation: its success (with no `content` if None), the errors it
+    may answer, and a 500."""
+    success = {"description": description, **extra}
+    if content is not None:
+        success["content"] = content
+    responses: dict[Any, Any] = {status: success}
     for error in (*errors, 500):
         responses[error] = _ERRORS[error][0]
     return responses
@@ -249,6 +253,32 @@ def build_document() -> dict[str, Any]:
                     404,
                     422,
                 ),
+            }
+        },
+    )
+    spec.path(
+        "/events/{slug}/registrations/{registration_id}",
+        parameters=[
+            _SLUG_PARAMETER,
+            {
+                "name": "registration_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            },
+        ],
+        operations={
+            "delete": {
+                "operationId": "eraseRegistration",
+                "summary": "Erase one person's registration, for the event's organizers.",
+                "description": "Needs a token with the `registrations:write` permission. A "
+                "seat the person held goes to the first on the waiting list (who is told by "
+                "email); the person is not mailed. Their names, address, organization, "
+                "answers and personal links are deleted for good; the registration is "
+                "counted by status, category, country and attendance but no longer listed. "
+                "An unknown or already erased registration answers 404.",
+                "security": _TOKEN,
+                "responses": _answers(204, "Erased.", None, 401, 403, 404),
             }
         },
     )

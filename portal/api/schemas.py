@@ -110,6 +110,13 @@ _LOCAL_TIME_DOC = {
 _UTC_TIME_DOC = {"pattern": UTC_TIME_PATTERN, "examples": ["2027-03-30T13:00:00Z"]}
 _ZONE_DOC = {"examples": ["Europe/Zurich"]}
 _SEATS = validate.Range(0, services.MAX_CAPACITY)
+_RETENTION_DAYS = validate.Range(
+    services.RETENTION_DAYS_RANGE.start, services.RETENTION_DAYS_RANGE.stop - 1
+)
+_RETENTION_DOC = {
+    "description": "Days after the event's end that its registrants' personal data is kept; "
+    "then it is erased, keeping anonymous counts. Null: the site's default."
+}
 
 
 #: A text by language code; English is required where the text is.
@@ -202,6 +209,9 @@ class EventSchema(Closed):
     moderated = fields.Boolean(required=True)
     registration_opens_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
     registration_closes_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
+    retention_days = fields.Integer(
+        required=True, allow_none=True, validate=_RETENTION_DAYS, metadata=_RETENTION_DOC
+    )
     speakers = fields.List(fields.Nested(SpeakerSchema), required=True)
     streams = fields.List(fields.Nested(StreamSchema), required=True)
     programme = fields.List(fields.Nested(ProgrammeItemSchema), required=True)
@@ -433,6 +443,9 @@ class EventInputSchema(Closed):
     moderated = PassedBoolean()
     registration_opens_at = LocalTime(allow_none=True, metadata=_LOCAL_TIME_INPUT_DOC)
     registration_closes_at = LocalTime(allow_none=True, metadata=_LOCAL_TIME_INPUT_DOC)
+    retention_days = PassedInteger(
+        allow_none=True, validate=_RETENTION_DAYS, metadata=_RETENTION_DOC
+    )
     status = fields.Enum(
         EventStatus,
         by_value=True,

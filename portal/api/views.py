@@ -37,7 +37,13 @@ from portal.exports.registrations import registration_table
 from portal.i18n import _l
 from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer, TokenScope
-from portal.registration.queries import RegistrationFilters, find_registrations, waitlist_positions
+from portal.registration import erasure
+from portal.registration.queries import (
+    RegistrationFilters,
+    event_registration,
+    find_registrations,
+    waitlist_positions,
+)
 from portal.validation import InvalidField
 from portal.web.errors import error_headers
 from portal.web.exports import export_response
@@ -131,6 +137,16 @@ def event_registrations(slug: str):
     }
     with ApiContext({"waitlist_positions": waitlist_positions(result.items)}):
         return RegistrationListSchema().dump(answer)
+
+
+@bp.delete("/events/<slug>/registrations/<int:registration_id>")
+def erase_registration(slug: str, registration_id: int):
+    """Erase one person's registration: their seat goes to the waiting list, their personal
+    data is deleted; 404 for an unknown or already erased registration."""
+    organizer, found = _managed_event(slug, TokenScope.WRITE_REGISTRATIONS)
+    registration = event_registration(found, registration_id) or abort(404)
+    erasure.erase_registration(registration, Actor.api(organizer))
+    return Response(status=204)
 
 
 @bp.get("/events/<slug>/registrations.csv")

@@ -41,6 +41,10 @@ class Event(db.Model):
         CheckConstraint(
             "capacity_online IS NULL OR capacity_online >= 0", name="capacity_online_not_negative"
         ),
+        CheckConstraint(
+            "retention_days IS NULL OR retention_days BETWEEN 1 AND 3650",
+            name="retention_days_in_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +79,9 @@ class Event(db.Model):
     )
     #: Past capacity, people join a waiting list; without it the event refuses them as full.
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Days after the end that registrants' personal data is kept; NULL: the site's
+    #: `RETENTION_DAYS` (see `portal.registration.privacy`).
+    retention_days: Mapped[int | None]
     #: Bumped under lock by every registration decision: the row lock that guards the seats.
     seats_version: Mapped[int] = mapped_column(default=0)
     #: iCalendar SEQUENCE: rises whenever time, place or status change.

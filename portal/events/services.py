@@ -6,9 +6,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -36,6 +37,8 @@ SLUG_MAX_LENGTH = 80
 #: Languages a stream may be broadcast in, in the order pages list them.
 STREAM_LANGUAGES = ("en", "es", "fr", "ar", "zh", "ru")
 MAX_CAPACITY = 1_000_000
+#: Days after its end an event may keep its registrants' personal data.
+RETENTION_DAYS_RANGE = range(1, 3651)
 #: Years an event may fall in; beyond them, converting to UTC can overflow.
 EVENT_YEARS = range(1900, 3000)
 
@@ -93,6 +96,17 @@ def get_event(slug: str) -> Event | None:
     if not is_valid_slug(slug):
         return None
     return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def retention_days(event: Event) -> int:
+    """Days after its end that the event keeps its registrants' personal data: its own
+    setting, else the site's `RETENTION_DAYS`."""
+    return event.retention_days or int(current_app.config["RETENTION_DAYS"])
+
+
+def retention_ends_at(event: Event) -> datetime:
+    """When the event's registrants' personal data is due to be erased (UTC)."""
+    return event.ends_at + timedelta(days=retention_days(event))
 
 
 def can_manage(organizer: Organizer, event: Event) -> bool:
@@ -154,6 +168,7 @@ EVENT_FIELDS = frozenset(
         "moderated",
         "registration_opens_at",
         "registration_closes_at",
+        "retention_days",
     }
 )
 _REQUIRED_ON_CREATE = ("slug", "title", "starts_at", "ends_at", "timezone", "format")
@@ -290,6 +305,7 @@ def _apply_event_fields(event: Event, fields: Mapping[str, Any]) -> dict[str, tu
         "capacity_in_person": lambda value: _clean_capacity(value, "capacity_in_person"),
         "capacity_online": lambda value: _clean_capacity(value, "capacity_online"),
         "moderated": _clean_flag,
+        "retention_days": _clean_retention_days,
     }
     for name, clean in cleaners.items():
         if name in fields:
@@ -389,6 +405,23 @@ def _clean_capacity(value: Any, name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY:
         raise InvalidField(name, _l("Enter a whole number of seats, or leave empty for no limit."))
+    return value
+
+
+def _clean_retention_days(value: Any) -> int | None:
+    """Days to keep personal data after the event; empty or None: the site's default."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value not in RETENTION_DAYS_RANGE:
+        raise InvalidField(
+            "retention_days",
+            _l(
+                "Enter a whole number of days from %(minimum)d to %(maximum)d, or leave empty "
+                "for the default.",
+                minimum=RETENTION_DAYS_RANGE.start,
+                maximum=RETENTION_DAYS_RANGE.stop - 1,
+            ),
+        )
     return value
 
 

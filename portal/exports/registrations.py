@@ -300,8 +300,11 @@ def registration_table(
 
 def registration_rows_query(event_id: int, statuses: frozenset[RegistrationState]) -> Select:
     """The columns that `COLUMNS` read, each under its name, of the event's registrations in
-    the order of registration, fetched in batches."""
-    query = select(*_SELECTED).where(Registration.event_id == event_id)
+    the order of registration, fetched in batches; erased ones, which hold nobody's data,
+    are left out."""
+    query = select(*_SELECTED).where(
+        Registration.event_id == event_id, Registration.erased_at.is_(None)
+    )
     if statuses:
         query = query.where(Registration.state.in_(sorted(statuses)))
     return query.order_by(Registration.id).execution_options(yield_per=BATCH_SIZE)

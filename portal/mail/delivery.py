@@ -75,9 +75,11 @@ def deliver_until(
     limit: int,
     interval: float | None,
     on_batch: Callable[[DeliveryReport], None],
+    before_batch: Callable[[], object] | None = None,
 ) -> None:
     """Deliver batch after batch until `stop` is set, pausing `interval` seconds whenever
     nothing more is due; with `interval` None, return as soon as nothing more is due.
+    `before_batch` (the worker's scheduled jobs) is called before each batch.
 
     A worker that runs until stopped outlives a database that stops answering: it logs the
     error and tries again after a pause that doubles each time, up to a minute.
@@ -85,6 +87,8 @@ def deliver_until(
     failures = 0
     while not stop.is_set():
         try:
+            if before_batch is not None:
+                before_batch()
             report = deliver_due_messages(limit)
         except SQLAlchemyError:
             if interval is None:

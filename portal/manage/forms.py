@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
@@ -75,6 +76,10 @@ class TokenForm(FlaskForm):
         TokenScope.READ_REGISTRATIONS.title,
         description=_l("Only for a script that needs the attendee list: it holds personal data."),
     )
+    write_registrations = BooleanField(
+        TokenScope.WRITE_REGISTRATIONS.title,
+        description=_l("Only for a script that erases people at their request."),
+    )
     days = SelectField(
         _l("Valid for"),
         choices=[SelectChoice(str(days), _l("%(days)d days", days=days)) for days in TOKEN_DAYS],
@@ -86,6 +91,7 @@ class TokenForm(FlaskForm):
             TokenScope.READ_EVENTS: self.read_events.data,
             TokenScope.WRITE_EVENTS: self.write_events.data,
             TokenScope.READ_REGISTRATIONS: self.read_registrations.data,
+            TokenScope.WRITE_REGISTRATIONS: self.write_registrations.data,
         }
         return {scope for scope, wanted in chosen.items() if wanted}
 
@@ -164,7 +170,20 @@ class EventForm(FlaskForm):
         description=_l("Optional. In the event's time zone."),
     )
 
+    retention_days = IntegerField(
+        _l("Days to keep registrants' personal data after the event"),
+        validators=[Optional()],
+    )
+
     TEXT_FIELDS = ("title", "summary", "description")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retention_days.description = _l(
+            "From 1 to 3650. Leave empty for the site's default (%(days)d days). Then the "
+            "names, addresses and answers are erased; anonymous counts remain.",
+            days=int(current_app.config["RETENTION_DAYS"]),
+        )
 
     def service_fields(self) -> dict[str, Any]:
         """The form's data under the names `portal.events.services` uses."""
@@ -190,6 +209,7 @@ class EventForm(FlaskForm):
             "capacity_in_person": event.capacity_in_person,
             "capacity_online": event.capacity_online,
             "moderated": event.moderated,
+            "retention_days": event.retention_days,
         }
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             data[name] = local(getattr(event, name))

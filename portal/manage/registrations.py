@@ -27,7 +27,7 @@ from portal.i18n import LANGUAGES, _, _l, current_language, language_name
 from portal.manage import bp, current_organizer, flash_saved, load_event_item, load_managed_event
 from portal.manage.forms import ConfirmForm, MoveForm
 from portal.organizers.audit import Actor
-from portal.registration import services
+from portal.registration import erasure, services
 from portal.registration.countries import country_name
 from portal.registration.models import (
     ACTIVE_STATES,
@@ -39,6 +39,7 @@ from portal.registration.models import (
 from portal.registration.queries import (
     SEARCH_MAX_LENGTH,
     RegistrationFilters,
+    erased_count,
     find_registrations,
     waitlist_positions,
 )
@@ -187,6 +188,7 @@ def registrations(slug: str):
         form=form,
         page=page,
         state_counts=[(state, counts.get(state, 0)) for state in RegistrationState],
+        erased=erased_count(event),
         positions=waitlist_positions(page.items),
         countries={r.country: country_name(r.country, lang) for r in page.items if r.country},
         list_args=_list_args(request.args),
@@ -360,6 +362,30 @@ def cancel_registration(slug: str, registration_id: int):
         return _back_to_list(event)
     return render_template(
         "manage/registrations_cancel.html",
+        event=event,
+        registration=registration,
+        form=form,
+        list_args=_list_args(request.args),
+    )
+
+
+@bp.route("/events/<slug>/registrations/<int:registration_id>/erase", methods=["GET", "POST"])
+def erase_registration(slug: str, registration_id: int):
+    """Erase one person's personal data, after a confirmation page."""
+    event = load_managed_event(slug)
+    registration = load_event_item(Registration, event, registration_id)
+    if registration.is_erased:
+        flash(_("Nothing was changed: this registration is already erased."), "error")
+        return _back_to_list(event)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if erasure.erase_registration(registration, _actor()):
+            flash(_("The registration has been erased."), "success")
+        else:
+            flash(_("Nothing was changed: this registration is already erased."), "error")
+        return _back_to_list(event)
+    return render_template(
+        "manage/registrations_erase.html",
         event=event,
         registration=registration,
         form=form,

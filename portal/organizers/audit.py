@@ -51,6 +51,8 @@ ACTION_TITLES = {
     "question.moved": _l("Question moved"),
     "registration.attendance_changed": _l("Attendance changed"),
     "registration.promoted": _l("Registration confirmed from the waiting list"),
+    "registration.erased": _l("Registration erased (personal data deleted)"),
+    "registrations.purged": _l("Personal data erased at the end of the retention period"),
     "mail.failed": _l("Email given up as undeliverable"),
 }
 

@@ -67,6 +67,7 @@ class TokenScope(TitledEnum):
     READ_EVENTS = "events:read", _l("Read events, drafts included")
     WRITE_EVENTS = "events:write", _l("Create and change events")
     READ_REGISTRATIONS = "registrations:read", _l("Read registrations (personal data)")
+    WRITE_REGISTRATIONS = "registrations:write", _l("Erase registrations (personal data)")
 
 
 class ApiToken(db.Model):

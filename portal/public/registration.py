@@ -6,6 +6,7 @@ The request commits once (`portal.web.transaction`): a form shown again with err
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from flask import (
@@ -24,12 +25,13 @@ from flask_wtf import FlaskForm
 
 from portal.calendar.ics import event_calendar
 from portal.events.models import Event
-from portal.events.services import get_public_event
+from portal.events.services import get_public_event, retention_days, retention_ends_at
 from portal.extensions import limiter
 from portal.organizers import audit
 from portal.public.forms import ChangeForm, RegistrationForm, form_for
 from portal.public.pagecache import form_page
-from portal.registration import services
+from portal.registration import erasure, services
+from portal.registration import privacy as privacy_rules
 from portal.registration.models import Attendance, RegistrationState
 from portal.validation import InvalidField
 from portal.web.forms import show_errors, submitted_email
@@ -83,7 +85,7 @@ def register(slug: str):
     form = _registration_form(event, seats)
     if form.validate_on_submit():
         try:
-            outcome = services.register_attendee(event, form.details())
+            outcome = services.register_attendee(event, form.details(), notice_language=g.lang)
         except InvalidField as error:
             show_errors(form, error)
         except services.RegistrationRefused as refused:
@@ -128,7 +130,19 @@ def sent(slug: str):
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("registration/privacy.html")
+    """The privacy notice; ``?event=<slug>`` adds that event's retention period and date."""
+    event = None
+    if slug := request.args.get("event"):
+        event = get_public_event(slug, with_details=False) or abort(404)
+    return render_template(
+        "registration/privacy.html",
+        event=event,
+        notice_version=privacy_rules.NOTICE_VERSION,
+        organization=current_app.config["ORGANIZATION_NAME"],
+        default_days=int(current_app.config["RETENTION_DAYS"]),
+        days=event and retention_days(event),
+        kept_until=event and retention_ends_at(event),
+    )
 
 
 @bp.route("/registrations/<token>/", methods=["GET", "POST"])
@@ -222,6 +236,36 @@ def cancel(token: str):
         form=form,
         cancelled=registration.state is RegistrationState.CANCELLED,
     ), form_status(form)
+
+
+@bp.get("/registrations/<token>/data.json")
+def download_data(token: str):
+    """Everything held about the registrant, as a JSON file for them to keep."""
+    registration = services.find_by_token(token) or abort(404)
+    body = json.dumps(privacy_rules.personal_data(registration), ensure_ascii=False, indent=2)
+    response = Response(body, content_type="application/json; charset=utf-8")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"registration-{registration.id}.json"
+    )
+    return response
+
+
+@bp.route("/registrations/<token>/delete", methods=["GET", "POST"])
+def delete(token: str):
+    """The registrant erases their registration and their data, after a confirmation page."""
+    registration = services.find_by_token(token) or abort(404)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        erasure.erase_registration(registration, audit.REGISTRANT)
+        return redirect(url_for("registration.deleted"))
+    return render_template(
+        "registration/delete.html", registration=registration, event=registration.event, form=form
+    ), form_status(form)
+
+
+@bp.get("/registrations/deleted")
+def deleted():
+    return render_template("registration/deleted.html")
 
 
 @bp.after_request

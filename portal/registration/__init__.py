@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
 from portal.events.signals import event_cancelled, event_rescheduled, seats_changed
@@ -9,10 +11,13 @@ from portal.events.signals import event_cancelled, event_rescheduled, seats_chan
 
 def init_app(app: Flask) -> None:
     """Write to registrants when their event moves or is cancelled, give seats an event gains
-    to the people waiting for them, and let the mail worker render what is written."""
-    from portal.registration import notifications, services
+    to the people waiting for them, let the mail worker render what is written, and have the
+    worker erase, once a day, the data of events past their retention period."""
+    from portal import scheduling
+    from portal.registration import erasure, notifications, services
 
     event_rescheduled.connect(services.notify_event_rescheduled, weak=False)
     event_cancelled.connect(services.notify_event_cancelled, weak=False)
     seats_changed.connect(services.fill_free_seats, weak=False)
     notifications.register_renderers()
+    scheduling.register_job("retention_purge", timedelta(days=1), erasure.purge_expired)

@@ -94,13 +94,15 @@ def normalize_code(typed: str) -> str:
 
 def find_by_code(event: Event, typed: str) -> Registration | None:
     """The registration of `event` with this check-in code; a code of another event is not
-    found, just as an unknown one."""
+    found, just as an unknown one, nor is an erased registration's."""
     code = normalize_code(typed)
     if not code:
         return None
     return db.session.scalar(
         select(Registration).where(
-            Registration.event_id == event.id, Registration.checkin_code == code
+            Registration.event_id == event.id,
+            Registration.checkin_code == code,
+            Registration.erased_at.is_(None),
         )
     )
 

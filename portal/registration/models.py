@@ -60,6 +60,7 @@ class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         # One registration per person per event, whatever the case or spacing of the address.
+        # An erased registration has no address (NULL), and NULLs never clash.
         UniqueConstraint("event_id", "email_normalized"),
         # The waiting list of a mode, in order.
         Index("ix_registrations_queue", "event_id", "attendance", "state", "queued_at"),
@@ -69,10 +70,10 @@ class Registration(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     state: Mapped[RegistrationState] = mapped_column(enum_column(RegistrationState), index=True)
     attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance))
-    #: The address as the person typed it (trimmed).
-    email: Mapped[str] = mapped_column(String(254))
+    #: The address as the person typed it (trimmed); NULL once the registration is erased.
+    email: Mapped[str | None] = mapped_column(String(254))
     #: Trimmed, lower-cased, NFC: what makes two registrations the same person.
-    email_normalized: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str | None] = mapped_column(String(254))
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     organization: Mapped[str] = mapped_column(String(200), default="")
@@ -83,8 +84,11 @@ class Registration(db.Model):
     #: Language of every message sent to this person (en, fr or es).
     language: Mapped[str] = mapped_column(String(8))
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
-    #: When the person accepted the privacy notice.
+    #: When the person accepted the privacy notice, which version of it
+    #: (`privacy.NOTICE_VERSION` then), and the language they read it in.
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str] = mapped_column(String(20))
+    consent_language: Mapped[str] = mapped_column(String(8))
     #: Answers to the event's own questions, by question id (as text).
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: An organizer's note sent with a decline, if any.
@@ -101,6 +105,10 @@ class Registration(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    #: When the person's data was erased (by them, an organizer, or the retention purge). An
+    #: erased row keeps only what statistics count: event, state, attendance, category,
+    #: country, language, check-in and times; every personal field is empty or NULL.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     event: Mapped[Event] = relationship()
     checked_in_by: Mapped[Organizer | None] = relationship()
@@ -115,6 +123,10 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class PersonalLink(db.Model):

@@ -50,8 +50,10 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
         if message.registration_id is not None
         else None
     )
-    if registration is None or normalize_email(registration.email) != normalize_email(
-        message.to_address
+    if (
+        registration is None
+        or registration.email is None  # erased
+        or normalize_email(registration.email) != normalize_email(message.to_address)
     ):
         raise Unrenderable("the registration no longer exists")
     kind = str(message.kind)  # only the kinds registered above come here

@@ -55,6 +55,26 @@ class Page:
         return self.number < self.pages
 
 
+def event_registration(event: Event, registration_id: int) -> Registration | None:
+    """The registration `registration_id` of `event`, unless it was erased."""
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.id == registration_id,
+            Registration.event_id == event.id,
+            Registration.erased_at.is_(None),
+        )
+    )
+
+
+def erased_count(event: Event) -> int:
+    """How many of the event's registrations were erased: counted by state, never listed."""
+    return db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id, Registration.erased_at.is_not(None)
+        )
+    )
+
+
 def find_registrations(
     event: Event,
     filters: RegistrationFilters,
@@ -63,8 +83,13 @@ def find_registrations(
     per_page: int = 50,
     newest_first: bool = False,
 ) -> Page:
-    """The event's registrations that match `filters`, by order of registration."""
-    query = select(Registration).where(Registration.event_id == event.id, *_conditions(filters))
+    """The event's registrations that match `filters`, by order of registration; erased ones
+    hold nobody's data and are left out."""
+    query = select(Registration).where(
+        Registration.event_id == event.id,
+        Registration.erased_at.is_(None),
+        *_conditions(filters),
+    )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     order = (Registration.created_at, Registration.id)
     if newest_first:

@@ -45,6 +45,7 @@ from portal.registration.models import (
     Registration,
     RegistrationState,
 )
+from portal.registration.privacy import NOTICE_VERSION
 from portal.timeutil import now_utc
 from portal.validation import ErrorCollector, InvalidField, clean_email, clean_text
 
@@ -372,11 +373,15 @@ def clean_answers(questions: list[Question], answers: Mapping[str, Any]) -> dict
     return clean
 
 
-def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
+def register_attendee(
+    event: Event, fields: Mapping[str, Any], *, notice_language: str | None = None
+) -> Outcome:
     """Register someone, or, if the address is already registered, e-mail them their link.
 
     Both end the same way for the person (an email), so the page shows nobody whether an
-    address was known. Raises `InvalidFields`/`InvalidField` or `RegistrationRefused`.
+    address was known. Their consent is stored with the privacy notice's version and the
+    language they read it in (`notice_language`, else their preferred one). Raises
+    `InvalidFields`/`InvalidField` or `RegistrationRefused`.
     """
     clean = clean_registration(event, fields)
     event = lock_seats(event)
@@ -414,6 +419,10 @@ def register_attendee(event: Event, fields: Mapping[str, Any]) -> Outcome:
     registration.state = state
     registration.decision_note = ""
     registration.consented_at = registration.queued_at = now
+    registration.consent_version = NOTICE_VERSION
+    registration.consent_language = (
+        notice_language if notice_language in LANGUAGES else clean["language"]
+    )
     token = _new_token(registration)
     db.session.add(registration)
     db.session.flush()
@@ -507,7 +516,7 @@ def approve(registration: Registration, actor: Actor) -> bool:
     """Accept a pending registration: a seat if one is free, else the waiting list."""
     event = lock_seats(registration.event)
     db.session.refresh(registration)
-    if registration.state is not RegistrationState.PENDING:
+    if registration.state is not RegistrationState.PENDING or registration.is_erased:
         return False
     registration.queued_at = now_utc()
     if has_free_seat(event, registration.attendance):
@@ -541,7 +550,7 @@ def confirm_from_waitlist(registration: Registration, actor: Actor) -> bool:
     """An organizer gives a waiting person a seat out of turn; only if a seat is free."""
     event = lock_seats(registration.event)
     db.session.refresh(registration)
-    if registration.state is not RegistrationState.WAITLISTED:
+    if registration.state is not RegistrationState.WAITLISTED or registration.is_erased:
         return False
     if not has_free_seat(event, registration.attendance):
         raise NoFreeSeat()
@@ -562,7 +571,7 @@ def _end_registration(
     (``registration.declined``: ``registration_declined``)."""
     event = lock_seats(registration.event)
     db.session.refresh(registration)
-    if registration.state not in ACTIVE_STATES:
+    if registration.state not in ACTIVE_STATES or registration.is_erased:
         return False
     held_seat = registration.state is RegistrationState.CONFIRMED
     registration.state = state
@@ -595,6 +604,7 @@ def _fill_free_seats(event: Event, attendance: Attendance) -> None:
                 Registration.event_id == event.id,
                 Registration.attendance == attendance,
                 Registration.state == RegistrationState.WAITLISTED,
+                Registration.erased_at.is_(None),
             )
             .order_by(Registration.queued_at, Registration.id)
             .limit(1)
@@ -629,7 +639,11 @@ def _still_registered(event: Event) -> list[Registration]:
     return list(
         db.session.scalars(
             select(Registration)
-            .where(Registration.event_id == event.id, Registration.state.in_(ACTIVE_STATES))
+            .where(
+                Registration.event_id == event.id,
+                Registration.state.in_(ACTIVE_STATES),
+                Registration.erased_at.is_(None),
+            )
             .order_by(Registration.id)
         )
     )

@@ -81,6 +81,8 @@ def page_in(browser):
         "/events/no-such-event/",
         "/events/country-networks-briefing/register",
         "/privacy",
+        "/privacy?event=country-networks-briefing",
+        "/registrations/deleted",
     ],
 )
 def test_pages_have_no_accessibility_violations(live_server, page_in, lang, path):
@@ -165,9 +167,12 @@ def signed_in_page(live_server, page_in, app):
         "/manage/events/country-networks-briefing/registrations",
         "/manage/events/country-networks-briefing/questions",
         "/manage/events/country-networks-briefing/check-in",
+        "/manage/events/country-networks-briefing/registrations/{registration}/erase",
     ],
 )
 def test_back_office_pages_have_no_accessibility_violations(live_server, signed_in_page, path):
+    if "{registration}" in path:
+        path = path.format(registration=_confirmed_delegate().id)
     signed_in_page.goto(f"{live_server}{path}")
     results = Axe().run(
         signed_in_page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
@@ -210,6 +215,7 @@ def _confirmed_delegate(slug: str = BRIEFING, token: str | None = None):
         Registration,
         RegistrationState,
     )
+    from portal.registration.privacy import NOTICE_VERSION
     from portal.registration.services import hash_token
     from portal.timeutil import now_utc
 
@@ -225,6 +231,8 @@ def _confirmed_delegate(slug: str = BRIEFING, token: str | None = None):
         category=ParticipantCategory.MEMBER_STATE,
         language="en",
         consented_at=now_utc(),
+        consent_version=NOTICE_VERSION,
+        consent_language="en",
     )
     db.session.add(registration)
     db.session.commit()
@@ -255,6 +263,19 @@ def test_the_registrants_page_with_its_qr_code_is_accessible(live_server, page_i
     page = page_in()
     page.goto(f"{live_server}/{lang}/registrations/{token}/")
     assert page.locator("svg.checkin-qr[role=img]").is_visible()
+    results = Axe().run(
+        page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    )
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_registrants_deletion_page_is_accessible(live_server, page_in, lang):
+    token = "a-personal-token-for-the-deletion-test"
+    _confirmed_delegate(token=token)
+    page = page_in()
+    page.goto(f"{live_server}/{lang}/registrations/{token}/delete")
+    assert page.locator("main form button[type=submit]").is_visible()
     results = Axe().run(
         page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
     )

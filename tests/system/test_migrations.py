@@ -32,3 +32,43 @@ def test_migrations_go_down_and_up_again(app):
     finally:
         upgrade()
     assert _drift() == []
+
+
+def test_registrations_made_before_the_privacy_migration_keep_their_consent(app):
+    """Rows that existed before consent recorded its notice get today's version and their
+    own language, and survive the copy of their tables on SQLite (whose foreign keys would
+    otherwise delete every registration when `events` is copied)."""
+    from sqlalchemy import text
+
+    downgrade(revision="3f9a7c1e5b28")
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO events (uid, slug, title, summary, description, starts_at,"
+                    " ends_at, timezone, format, venue, moderated, status, waitlist_enabled,"
+                    " seats_version, sequence, created_at, updated_at) VALUES ('u1', 'old',"
+                    " '{}', '{}', '{}', '2026-01-01 10:00:00', '2026-01-01 12:00:00',"
+                    " 'Europe/Zurich', 'online', '', false, 'published', true, 0, 0,"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO registrations (event_id, state, attendance, email,"
+                    " email_normalized, given_name, family_name, organization, function,"
+                    " country, category, language, accessibility_needs, consented_at, answers,"
+                    " decision_note, queued_at, checkin_code, created_at, updated_at)"
+                    " SELECT id, 'confirmed', 'online', 'a@example.org', 'a@example.org', 'A',"
+                    " 'B', '', '', '', 'other', 'es', '', '2026-01-01 00:00:00', '{}', '',"
+                    " '2026-01-01 00:00:00', 'C0DE', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00' FROM events"
+                )
+            )
+    finally:
+        upgrade()
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT consent_version, consent_language, erased_at FROM registrations")
+        ).one()
+    assert tuple(row) == ("2026-12-01", "es", None)
