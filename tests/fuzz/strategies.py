@@ -42,7 +42,8 @@ class Tally:
         self.outcomes[outcome] += 1
 
     def __str__(self) -> str:
-        details = ", ".join(f"{count} {outcome}" for outcome, count in sorted(self.outcomes.items()))
+        outcomes = sorted(self.outcomes.items())
+        details = ", ".join(f"{count} {outcome}" for outcome, count in outcomes)
         return f"{self.outcomes.total()} examples ({details})"
 
 
@@ -73,6 +74,25 @@ long_text = st.sampled_from([2, 80, 81, 100, 101, 200, 201, 254, 255, 300, 301, 
 
 #: Anything a person or a program might type into a text field.
 hostile_text = st.one_of(odd_text, long_text, st.text(), st.characters().map(str))
+
+
+@st.composite
+def form_submissions(
+    draw: st.DrawFn, valid: Mapping[str, st.SearchStrategy[str]]
+) -> list[tuple[str, str]]:
+    """A form as sent: every field valid but a few, which are hostile, missing or repeated,
+    and perhaps a field nobody asked for, in any order."""
+    spoiled = draw(st.sets(st.sampled_from(sorted(valid)), max_size=4))
+    pairs = []
+    for name, strategy in valid.items():
+        if name not in spoiled:
+            pairs.append((name, draw(strategy)))
+            continue
+        for value in draw(st.lists(st.one_of(hostile_text, strategy), max_size=3)):
+            pairs.append((name, value))
+    if draw(st.booleans()):
+        pairs.append((draw(hostile_text), draw(hostile_text)))
+    return draw(st.permutations(pairs))
 
 
 def form_body(fields: Iterable[tuple[str, str]]) -> bytes:

@@ -19,7 +19,7 @@ from tests.fuzz.strategies import (
     FUZZ,
     assert_normalised,
     form_body,
-    hostile_text,
+    form_submissions,
     row_counts,
 )
 from tests.helpers import csrf_token
@@ -72,23 +72,6 @@ def _valid_values(event) -> dict[str, st.SearchStrategy[str]]:
     }
 
 
-@st.composite
-def _submissions(draw, event) -> list[tuple[str, str]]:
-    """A form as sent: every field valid but a few, which are hostile, missing or repeated."""
-    valid = _valid_values(event)
-    spoiled = draw(st.sets(st.sampled_from(sorted(valid)), max_size=4))
-    pairs = []
-    for name, strategy in valid.items():
-        if name not in spoiled:
-            pairs.append((name, draw(strategy)))
-            continue
-        for value in draw(st.lists(st.one_of(hostile_text, strategy), max_size=3)):
-            pairs.append((name, value))
-    if draw(st.booleans()):
-        pairs.append((draw(hostile_text), draw(hostile_text)))  # a field nobody asked for
-    return draw(st.permutations(pairs))
-
-
 def test_the_registration_form_refuses_hostile_input_and_stores_only_clean_values(
     client, examples
 ):
@@ -96,7 +79,7 @@ def test_the_registration_form_refuses_hostile_input_and_stores_only_clean_value
     url = f"/fr/events/{event.slug}/register"
     token = csrf_token(client, url)
 
-    @given(_submissions(event), st.sampled_from(["en", "fr", "es"]))
+    @given(form_submissions(_valid_values(event)), st.sampled_from(["en", "fr", "es"]))
     @settings(FUZZ, max_examples=150)
     def register(pairs, lang):
         before = row_counts()
