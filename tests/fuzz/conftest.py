@@ -35,7 +35,8 @@ def examples(request: pytest.FixtureRequest) -> Iterator[Tally]:
     tally = Tally()
     started = time.monotonic()
     yield tally
-    EXAMPLES[request.node.nodeid] = (tally, time.monotonic() - started)
+    test = request.node.nodeid.rsplit("::", 1)[0] + "::" + request.node.name
+    EXAMPLES[test] = (tally, time.monotonic() - started)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
