@@ -52,7 +52,14 @@ def check_password_rules(password: str) -> None:
 
 
 def find_organizer(email: str) -> Organizer | None:
-    return db.session.scalar(select(Organizer).where(Organizer.email == email.strip().lower()))
+    """The organizer with this address as typed (any case), or None."""
+    try:
+        address = clean_text(email, "email", max_length=254, required=True).lower()
+    except InvalidField:
+        # No organizer's address holds control characters (and PostgreSQL refuses a NUL in
+        # a query, which was a 500 at sign-in).
+        return None
+    return db.session.scalar(select(Organizer).where(Organizer.email == address))
 
 
 def create_organizer(
