@@ -22,7 +22,7 @@ from tests.factories import create_event, create_registration
 from tests.fuzz.strategies import FUZZ, row_counts
 from tests.helpers import api_token
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = pytest.mark.slow
 
 #: The document the app serves at /api/v1/openapi.json (the first test checks it is).
 schema = schemathesis.openapi.from_dict(OPENAPI_DOCUMENT)
