@@ -68,11 +68,15 @@ def create_api_token_command(email: str, label: str) -> None:
     """Print a new bearer token for the organizer EMAIL (shown only this once)."""
     from portal.extensions import db
     from portal.organizers.services import create_api_token, find_organizer
+    from portal.validation import InvalidField
 
     organizer = find_organizer(email)
     if organizer is None or not organizer.is_active:
         raise click.BadParameter(f"no active organizer {email!r}", param_hint="EMAIL")
-    _, secret = create_api_token(organizer, label or "command line")
+    try:
+        _, secret = create_api_token(organizer, label or "command line")
+    except InvalidField as error:
+        raise click.BadParameter(str(error.message), param_hint="--label") from None
     db.session.commit()
     click.echo(secret)
 

@@ -67,7 +67,11 @@ checked in at (UTC). Headers and words are in `lang`, else in the language of
 _ERRORS = {
     400: ("InvalidJson", "The body is not a JSON object (or not sent as application/json)."),
     401: ("Unauthorized", "No token, or a wrong, revoked or malformed one."),
-    403: ("Forbidden", "The token's organizer does not manage this event."),
+    403: (
+        "Forbidden",
+        "The token may not do this (`insufficient_scope`), or its organizer does not manage "
+        "this event (`forbidden`).",
+    ),
     404: ("NotFound", "No event at this address, or a draft the caller may not see."),
     409: ("SlugTaken", "Another event already uses this slug (`slug_taken`)."),
     413: ("TooLarge", "The body is too large."),
@@ -196,6 +200,7 @@ def build_document() -> dict[str, Any]:
                     _json("Event"),
                     400,
                     401,
+                    403,
                     409,
                     413,
                     422,

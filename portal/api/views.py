@@ -103,7 +103,11 @@ def create_event():
 @bp.patch("/events/<slug>")
 def update_event(slug: str):
     organizer, found = _managed_event(slug, TokenScope.WRITE_EVENTS)
-    changes = load(EventInputSchema(partial=True), _json_object_body())
+    # Any field of the event may be left out, but not a field of a speaker or stream sent
+    # (a stream without its language made a 500).
+    changes = load(
+        EventInputSchema(partial=tuple(EventInputSchema._declared_fields)), _json_object_body()
+    )
     services.update_event(found, Actor.api(organizer), changes.fields)
     _apply_lists_and_status(found, Actor.api(organizer), changes)
     return _event_answer(found, organizer)

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES, _l
 from portal.organizers.models import ApiToken, Organizer, TokenScope
 from portal.timeutil import now_utc
-from portal.validation import InvalidField, clean_email
+from portal.validation import InvalidField, clean_email, clean_text
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -52,7 +52,14 @@ def check_password_rules(password: str) -> None:
 
 
 def find_organizer(email: str) -> Organizer | None:
-    return db.session.scalar(select(Organizer).where(Organizer.email == email.strip().lower()))
+    """The organizer with this address as typed (any case), or None."""
+    try:
+        address = clean_text(email, "email", max_length=254, required=True).lower()
+    except InvalidField:
+        # No organizer's address holds control characters (and PostgreSQL refuses a NUL in
+        # a query, which was a 500 at sign-in).
+        return None
+    return db.session.scalar(select(Organizer).where(Organizer.email == address))
 
 
 def create_organizer(
@@ -134,12 +141,14 @@ def create_api_token(
         raise InvalidField("scopes", _l("Choose at least one thing the token may do."))
     if days not in TOKEN_DAYS:
         raise InvalidField("days", _l("Choose one of the durations offered."))
+    # Cleaned like every other text: a NUL would fail PostgreSQL, a bidi override disguise it.
+    label = clean_text(label, "label", max_length=100)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         organizer=organizer,
         token_hash=_hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
-        label=label.strip()[:100],
+        label=label,
         scope=" ".join(sorted(TokenScope(scope).value for scope in scopes)),
         expires_at=now_utc() + timedelta(days=days),
     )

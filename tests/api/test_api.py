@@ -295,6 +295,27 @@ def test_another_organizers_token_is_forbidden_and_an_admins_allowed(api, manage
     assert allowed.status_code == 200 and allowed.json["venue"] == "Room XX"
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"streams": [{"url": "https://webtv.un.org/live"}]}, "streams[0].language"),
+        ({"streams": [{"language": "en"}]}, "streams[0].url"),
+        ({"speakers": [{"role": {"en": "Chair"}}]}, "speakers[0].name"),
+    ],
+)
+def test_a_change_still_needs_the_required_fields_of_each_speaker_and_stream(
+    api, manager, token, body, field
+):
+    """Found by schemathesis: a change loaded every level partially, so a stream without its
+    language was a 500 (and one without its address was silently dropped)."""
+    create_event(slug="report-launch", managers=[manager])
+    before = _database_state()
+    response = api.patch("/api/v1/events/report-launch", body, token=token)
+    assert response.status_code == 422
+    assert _error(response)["field"] == field
+    assert _database_state() == before
+
+
 def test_patch_of_an_unknown_event_is_404(api, token):
     response = api.patch("/api/v1/events/no-such-event", {"venue": "x"}, token=token)
     assert response.status_code == 404 and _error(response)["code"] == "not_found"

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from portal.events.models import Event
 from portal.extensions import db
 from portal.organizers.models import ApiToken, TokenScope
 from portal.timeutil import now_utc
@@ -49,6 +50,23 @@ def test_changing_events_needs_the_write_scope(api, manager, event):
     assert refused.json["error"]["code"] == "insufficient_scope"
     db.session.expire_all()
     assert event.venue != "Room XX"
+
+
+def test_creating_an_event_needs_the_write_scope_and_the_document_says_so(api, manager):
+    """Found by fuzzing: the 403 that creation answers was not in the OpenAPI document (the
+    `api` client checks every answer against it)."""
+    body = {
+        "slug": "report-launch",
+        "title": {"en": "Report launch"},
+        "starts_at": "2027-03-30T15:00:00",
+        "ends_at": "2027-03-30T16:30:00",
+        "timezone": "Europe/Zurich",
+        "format": "online",
+    }
+    refused = api.post("/api/v1/events", body, token=api_token(manager, READ_ONLY))
+    assert refused.status_code == 403
+    assert refused.json["error"]["code"] == "insufficient_scope"
+    assert db.session.scalar(select(Event)) is None
 
 
 def test_a_token_without_the_read_scope_sees_what_the_public_sees(api, manager):

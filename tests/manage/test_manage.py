@@ -390,6 +390,24 @@ def app_organizer(email):
     return find_organizer(email)
 
 
+@pytest.mark.parametrize("label", ["script\x00", "\u202egnihsilbup", "tab\tbed"])
+def test_a_token_label_with_control_characters_is_refused_and_no_token_is_made(
+    organizer_client, organizer, label
+):
+    """Found by fuzzing: the label was stored as typed (a NUL failed PostgreSQL with a 500)."""
+    form = {"label": label, "read_events": "y", "days": "90"}
+    response = _post(organizer_client, "/manage/account/tokens", form)
+    assert response.status_code == 422
+    assert "Remove the control characters or line breaks." in response.text
+    assert organizer.tokens == []
+
+
+def test_a_token_label_is_trimmed_and_normalised(organizer_client, organizer):
+    form = {"label": "  Cafe\u0301 script ", "read_events": "y", "days": "90"}
+    assert _post(organizer_client, "/manage/account/tokens", form).status_code == 200
+    assert [token.label for token in organizer.tokens] == ["Caf\u00e9 script"]
+
+
 def test_api_tokens_are_shown_once_and_can_be_revoked(organizer_client, organizer):
     form = {"label": "website", "read_events": "y", "write_events": "y", "days": "90"}
     page = _post(organizer_client, "/manage/account/tokens", form).text

@@ -8,7 +8,7 @@ import pytest
 from portal import create_app
 from portal.extensions import db
 from portal.manage import account
-from tests.factories import create_organizer
+from tests.factories import create_event, create_organizer
 from tests.helpers import app_config, csrf_token, sign_in
 
 PASSWORD = "correct horse battery"
@@ -115,3 +115,28 @@ def test_any_next_address_signs_in_without_an_error(app, target):
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
     assert "\n" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("email", ["\x00", "owner@example.org\x00", "owner@example.org\u202e"])
+def test_an_address_with_control_characters_is_a_refused_sign_in(client, email):
+    """Found by fuzzing: PostgreSQL refused the query for an address with a NUL (a 500)."""
+    create_organizer("owner@example.org")
+    response = sign_in(client, email, PASSWORD)
+    assert response.status_code == 422
+    assert "The email address or the password is not right." in response.text
+
+
+def test_the_address_is_matched_whatever_its_case_and_unicode_form(client):
+    create_organizer("zoe@example.org")
+    assert sign_in(client, "  ZOE@Example.ORG ", PASSWORD).status_code == 302
+
+
+def test_an_event_manager_with_a_nul_in_the_address_is_not_found(client):
+    organizer = create_organizer("owner@example.org")
+    event = create_event(managers=[organizer])
+    assert sign_in(client, organizer.email, PASSWORD).status_code == 302
+    url = f"/manage/events/{event.slug}/organizers"
+    data = {"email": "x\x00@example.org", "csrf_token": csrf_token(client, url)}
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert "There is no active organizer with this address." in response.text

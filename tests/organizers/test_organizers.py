@@ -96,6 +96,13 @@ def test_cli_prints_a_working_api_token(runner):
     assert runner.invoke(args=["create-api-token", "nobody@example.org"]).exit_code != 0
 
 
+def test_cli_refuses_a_token_label_with_control_characters(runner):
+    organizer = create_organizer("ana@example.org")
+    result = runner.invoke(args=["create-api-token", "ana@example.org", "--label", "a\x1bb"])
+    assert result.exit_code == 2 and "Remove the control characters" in result.output
+    assert organizer.tokens == []
+
+
 def test_a_tokens_use_is_written_apart_at_most_once_a_minute(app, client):
     organizer = create_organizer()
     token, secret = services.create_api_token(organizer, "reader")
