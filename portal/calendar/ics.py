@@ -7,15 +7,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from babel import Locale
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, pgettext
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
 
 from portal.calendar.timezones import vtimezone
 from portal.events.models import Event, EventFormat, Stream
 from portal.events.streams import public_streams
-from portal.i18n import localize
+from portal.i18n import language_label, localize
 
 PRODID = "-//Event portal//Events and livestreams//EN"
 #: How often subscribers should fetch the feed again.
@@ -161,30 +160,29 @@ def _description(event: Event, lang: str, streams: list[Stream]) -> str:
             ]
             parts.append("\n".join([gettext("Speakers"), *(f"- {line}" for line in lines)]))
         if streams:
-            locale = Locale.parse(lang)
             lines = []
             for stream in streams:
-                language = _language_name(stream.language, locale)
-                lines.append(f"- {language}: {stream.url}")
+                language = language_label(stream.language, lang)
+                lines.append(
+                    "- " + gettext("%(label)s: %(value)s", label=language, value=stream.url)
+                )
                 if stream.replay_url:
                     recording = gettext("%(language)s, recording", language=language)
-                    lines.append(f"- {recording}: {stream.replay_url}")
+                    line = gettext("%(label)s: %(value)s", label=recording, value=stream.replay_url)
+                    lines.append("- " + line)
             parts.append("\n".join([gettext("Livestreams"), *lines]))
     return "\n\n".join(part for part in parts if part)
-
-
-def _language_name(code: str, locale: Locale) -> str:
-    name = locale.languages.get(code, code)
-    return name[:1].upper() + name[1:]
 
 
 def _location(event: Event, lang: str) -> str:
     with force_locale(lang):
         online = str(EventFormat.ONLINE.title)
-    if event.format is EventFormat.ONLINE or not event.venue:
-        return online
-    if event.format is EventFormat.HYBRID:
-        return f"{event.venue} / {online}"
+        if event.format is EventFormat.ONLINE or not event.venue:
+            return online
+        if event.format is EventFormat.HYBRID:
+            return pgettext(
+                "where a hybrid event takes place", "%(venue)s, and online", venue=event.venue
+            )
     return event.venue
 
 

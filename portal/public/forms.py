@@ -27,7 +27,7 @@ from portal.calendar.versions import FileCache
 from portal.events.models import Event, Question, QuestionKind
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
 from portal.registration.countries import country_groups
-from portal.registration.models import ParticipantCategory
+from portal.registration.models import FormOfAddress, ParticipantCategory
 from portal.registration.services import DETAIL_FIELDS, attendance_modes
 from portal.web.forms import CachedOptionsSelect
 
@@ -35,6 +35,12 @@ from portal.web.forms import CachedOptionsSelect
 class DetailsForm(FlaskForm):
     """What a registrant can change later (everything but the email address)."""
 
+    form_of_address = RadioField(
+        _l("Form of address"),
+        description=_l("Optional. How our messages address you."),
+        validate_choice=False,
+        coerce=lambda value: value or "",  # none stored: the "none" option is the one chosen
+    )
     given_name = StringField(_l("Given name"), render_kw={"autocomplete": "given-name"})
     family_name = StringField(_l("Family name"), render_kw={"autocomplete": "family-name"})
     organization = StringField(
@@ -66,6 +72,10 @@ class DetailsForm(FlaskForm):
     def fill_choices(self, event: Event, lang: str) -> None:
         """Choices named in the reader's language; countries under the UN's own names, States
         first, then other areas in a group of their own."""
+        self.form_of_address.choices = [
+            *(SelectChoice(title.value, str(title.title)) for title in FormOfAddress),
+            SelectChoice("", _("None")),
+        ]
         self.country.choices = [SelectChoice("", _("Choose a country")), *_countries(lang)]
         self.category.choices = [SelectChoice("", _("Choose a category"))] + [
             SelectChoice(member.value, str(member.title)) for member in ParticipantCategory
