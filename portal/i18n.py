@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from babel import Locale
@@ -45,7 +45,18 @@ def language_list(codes: Iterable[str], lang: str | None = None) -> str:
     """Languages named in the reader's language and joined as that language joins a list:
     "English, French and Spanish", « anglais, français et espagnol »."""
     lang = lang or current_language()
-    return format_list([language_in(code, lang) for code in codes], locale=lang)
+    return join_list([language_in(code, lang) for code in codes], lang)
+
+
+#: United Nations English writes lists without a serial comma ("English, French and
+#: Spanish"), as British English does; CLDR's plain English adds one.
+_LIST_LOCALES = {"en": "en_GB"}
+
+
+def join_list(items: Sequence[str], lang: str | None = None) -> str:
+    """Items joined as the reader's language joins a list: « a, b et c », "a, b and c"."""
+    lang = lang or current_language()
+    return format_list(list(items), locale=_LIST_LOCALES.get(lang, lang))
 
 
 def localize(texts: Mapping[str, str] | None, lang: str | None = None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from flask_babel import force_locale, gettext, pgettext
+from flask_babel import force_locale, gettext
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
 
@@ -180,9 +180,7 @@ def _location(event: Event, lang: str) -> str:
         if event.format is EventFormat.ONLINE or not event.venue:
             return online
         if event.format is EventFormat.HYBRID:
-            return pgettext(
-                "where a hybrid event takes place", "%(venue)s, and online", venue=event.venue
-            )
+            return gettext("%(venue)s and online", venue=event.venue)
     return event.venue
 
 

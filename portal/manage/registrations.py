@@ -236,9 +236,9 @@ def _actor() -> Actor:
 def _flash_unchanged(registration: Registration) -> None:
     flash(
         _(
-            "Nothing was changed: the registration of %(name)s is “%(state)s”.",
+            "Nothing was changed: the registration of %(name)s is %(state)s.",
             name=registration.full_name,
-            state=registration.state.title,
+            state=registration.state.in_sentence,
         ),
         "error",
     )

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from babel.lists import format_list
 from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import TitledEnum, UTCDateTime, enum_column
 from portal.extensions import db
-from portal.i18n import _l, current_language
+from portal.i18n import _l, join_list
 from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
 
@@ -132,8 +131,13 @@ def entry_summary(action: str, details: dict[str, Any]) -> str:
     début et lieu »)."""
     title = action_title(action)
     if details.get("changes"):
-        names = [str(FIELD_NAMES.get(name, name)) for name in details["changes"]]
-        detail = format_list(names, locale=current_language())
+        order = list(FIELD_NAMES)  # the order of the event's form
+        changed = sorted(
+            details["changes"],
+            key=lambda name: (name not in order, order.index(name) if name in order else 0, name),
+        )
+        names = [str(FIELD_NAMES.get(name, name)) for name in changed]
+        detail = join_list(names)
     else:
         detail = details.get("name") or ""
     if not detail:

@@ -32,6 +32,29 @@ class RegistrationState(TitledEnum):
         in French or Spanish (« Confirmées : 2 », not « Confirmée : 2 »)."""
         return str(_COUNT_HEADINGS[self])
 
+    @property
+    def in_sentence(self) -> str:
+        """The state as a sentence says it, after "is" (« son inscription est confirmée »)."""
+        return str(_IN_SENTENCE[self])
+
+
+_IN_SENTENCE = {
+    RegistrationState.PENDING: lazy_pgettext(
+        "a registration's state, inside a sentence", "awaiting approval"
+    ),
+    RegistrationState.CONFIRMED: lazy_pgettext(
+        "a registration's state, inside a sentence", "confirmed"
+    ),
+    RegistrationState.WAITLISTED: lazy_pgettext(
+        "a registration's state, inside a sentence", "on the waiting list"
+    ),
+    RegistrationState.DECLINED: lazy_pgettext(
+        "a registration's state, inside a sentence", "declined"
+    ),
+    RegistrationState.CANCELLED: lazy_pgettext(
+        "a registration's state, inside a sentence", "cancelled"
+    ),
+}
 
 _COUNT_HEADINGS = {
     RegistrationState.PENDING: lazy_pgettext(

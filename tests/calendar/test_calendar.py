@@ -158,7 +158,7 @@ def test_event_file_carries_what_calendars_need(app, client):
     assert found["SEQUENCE"] == 0
     assert found["STATUS"] == "CONFIRMED"
     assert found["SUMMARY"] == event.title["en"]
-    assert found["LOCATION"] == "Palais des Nations, Genève, and online"
+    assert found["LOCATION"] == "Palais des Nations, Genève and online"
     assert found["URL"] == f"http://localhost/en/events/{event.slug}/"
     assert (
         found["DTSTAMP"].dt == found["LAST-MODIFIED"].dt == event.updated_at.replace(microsecond=0)

@@ -310,7 +310,7 @@ def test_headers_and_words_follow_the_organizers_language(app, organizer):
     assert rows[0][1] == "Statut"
     assert (rows[0][3], rows[1][3], rows[2][3]) == ("Civilité", "Mme", "")
     assert rows[0][15] == "Repas"
-    assert rows[1][10:12] == ["Maroc", "État membre"]
+    assert rows[1][10:12] == ["Maroc", "État Membre"]
     assert rows[1][13] == "français".capitalize()
     assert rows[1][15] == "Végétarien"
 
