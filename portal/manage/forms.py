@@ -297,7 +297,7 @@ _per_language(
 _per_language(
     SpeakerForm,
     "function",
-    lambda lang: StringField(_l("Function or title"), validators=[Length(max=300)]),
+    lambda lang: StringField(_l("Function"), validators=[Length(max=300)]),
 )
 _per_language(
     SpeakerForm,

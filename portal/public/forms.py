@@ -48,9 +48,7 @@ class DetailsForm(FlaskForm):
         description=_l("Your ministry, delegation, agency or organization."),
         render_kw={"autocomplete": "organization"},
     )
-    function = StringField(
-        _l("Function or title"), render_kw={"autocomplete": "organization-title"}
-    )
+    function = StringField(_l("Function"), render_kw={"autocomplete": "organization-title"})
     country = SelectField(_l("Country"), validate_choice=False, widget=CachedOptionsSelect())
     category = SelectField(
         _l("Participant category"), validate_choice=False, widget=CachedOptionsSelect()

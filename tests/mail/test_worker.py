@@ -163,7 +163,7 @@ def test_a_confirmation_rendered_at_delivery_reads_as_one_rendered_when_queued(a
     context = {
         "lang": "fr",
         "checkin": mail_code(
-            registration, "registration_confirmed", "localhost", "code-enregistrement.png"
+            registration, "registration_confirmed", "localhost", "code-acces.png"
         ),
         "salutation": "Madame, Monsieur,",
         "registration": registration,

@@ -134,8 +134,8 @@ def test_only_ascii_whitespace_is_folded_in_a_subject():
     ("language", "invitation", "code"),
     [
         ("en", "invitation.ics", "check-in-code.png"),
-        ("fr", "invitation.ics", "code-enregistrement-arrivee.png"),
-        ("es", "invitacion.ics", "codigo-registro-llegada.png"),
+        ("fr", "invitation.ics", "code-acces.png"),
+        ("es", "invitacion.ics", "codigo-acceso.png"),
     ],
 )
 def test_attachments_are_named_in_the_registrants_language(client, language, invitation, code):
