@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from babel import Locale
-from babel.dates import (
-    format_date,
-    format_interval,
-    format_time,
-    get_timezone_location,
-    get_timezone_name,
-)
-from flask_babel import get_locale
+from babel.dates import format_date, format_time
+from babel.lists import format_list
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _  # noqa: F401  (re-exported for views and services)
 from flask_babel import lazy_gettext as _l  # noqa: F401
+
+from portal import timeutil
 
 #: Interface languages, in the order the language switcher shows them.
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
@@ -30,6 +27,36 @@ def language_name(code: str) -> str:
     """A language's own name for itself ("Français"), as a switcher shows it."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
+
+
+def language_in(code: str, lang: str | None = None) -> str:
+    """A language's name in the reader's language, as a sentence uses it: "English" for an
+    English reader, « anglais » for a French one, «inglés» for a Spanish one."""
+    return Locale.parse(lang or current_language()).languages.get(code, code)
+
+
+def language_label(code: str, lang: str | None = None) -> str:
+    """`language_in` as a label or list item starts: « Anglais », «Inglés»."""
+    name = language_in(code, lang)
+    return name[:1].upper() + name[1:]
+
+
+def language_list(codes: Iterable[str], lang: str | None = None) -> str:
+    """Languages named in the reader's language and joined as that language joins a list:
+    "English, French and Spanish", « anglais, français et espagnol »."""
+    lang = lang or current_language()
+    return join_list([language_in(code, lang) for code in codes], lang)
+
+
+#: United Nations English writes lists without a serial comma ("English, French and
+#: Spanish"), as British English does; CLDR's plain English adds one.
+_LIST_LOCALES = {"en": "en_GB"}
+
+
+def join_list(items: Sequence[str], lang: str | None = None) -> str:
+    """Items joined as the reader's language joins a list: « a, b et c », "a, b and c"."""
+    lang = lang or current_language()
+    return format_list(list(items), locale=_LIST_LOCALES.get(lang, lang))
 
 
 def localize(texts: Mapping[str, str] | None, lang: str | None = None) -> str:
@@ -72,18 +99,53 @@ def format_short_time(local: datetime, lang: str | None = None) -> str:
     return format_time(local, "short", locale=lang or current_language())
 
 
-def format_time_range(start: datetime, end: datetime, lang: str | None = None) -> str:
-    """Two times of one day as the reader writes a range ("3:00 – 3:40 PM", "15:00 – 15:40")."""
-    locale = Locale.parse(lang or current_language())
-    twelve_hours = "h" in locale.time_formats["short"].pattern
-    return format_interval(start, end, "hm" if twelve_hours else "Hm", locale=locale)
-
-
 def format_zone_name(local: datetime, lang: str | None = None) -> str:
-    """The zone's long name at that moment ("heure normale d'Europe centrale")."""
-    return get_timezone_name(local, width="long", locale=lang or current_language())
+    """The zone's name as every view shows it (`timeutil.zone_display_name`)."""
+    return timeutil.zone_display_name(local, lang or current_language())
 
 
-def format_zone_location(zone_name: str, lang: str | None = None) -> str:
-    """A zone by its place, for compact listings ("hora de Suiza", "Nepal Time")."""
-    return get_timezone_location(zone_name, locale=lang or current_language())
+def format_date_time(local: datetime, lang: str | None = None) -> str:
+    """A date with its time: "Thursday, December 3, 2026, 15:00"."""
+    return pgettext(
+        "a date followed by a time",
+        "%(date)s, %(time)s",
+        date=format_long_date(local, lang),
+        time=format_short_time(local, lang),
+    )
+
+
+def format_time_range(start: datetime, end: datetime, lang: str | None = None) -> str:
+    """From one wall-clock time to another: "15:00–16:30"; when the end falls on a later day
+    (a session that crosses midnight), the end's date too: "23:00 to 00:30 on Friday, …"."""
+    times = {"start": format_short_time(start, lang), "end": format_short_time(end, lang)}
+    if start.date() == end.date():
+        return pgettext("a time range within one day", "%(start)s–%(end)s", **times)
+    return pgettext(
+        "a time range ending on a later day",
+        "%(start)s to %(end)s on %(end_date)s",
+        end_date=format_long_date(end, lang),
+        **times,
+    )
+
+
+def format_start(local: datetime, lang: str | None = None) -> str:
+    """When something starts, with its zone, as event cards and forms show it."""
+    return pgettext(
+        "a date and time followed by its time zone",
+        "%(date)s, %(time)s (%(zone)s)",
+        date=format_long_date(local, lang),
+        time=format_short_time(local, lang),
+        zone=format_zone_name(local, lang),
+    )
+
+
+def format_when(start: datetime, end: datetime, lang: str | None = None) -> str:
+    """An event's date, times and zone in one line, as messages show it: "Thursday, December
+    3, 2026, 15:00–16:30 (Central European Standard Time)"."""
+    return pgettext(
+        "a date, a time range and the time zone",
+        "%(date)s, %(times)s (%(zone)s)",
+        date=format_long_date(start, lang),
+        times=format_time_range(start, end, lang),
+        zone=format_zone_name(start, lang),
+    )

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_timezone_name
+
 
 def now_utc() -> datetime:
     """Return the current time as an aware UTC datetime."""
@@ -44,3 +46,14 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def zone_display_name(local: datetime, lang: str) -> str:
+    """The name every page, card, message and back-office view gives the zone of a wall-clock
+    time: its long name at that moment, in the reader's language ("Central European Standard
+    Time", « heure normale d’Europe centrale », «hora estándar de Europa central»).
+
+    One form everywhere, never nested in other brackets; it says whether summer time applies,
+    and zones without a name fall back to their offset ("GMT+02:00").
+    """
+    return get_timezone_name(local, width="long", locale=lang)

@@ -55,4 +55,14 @@ def test_every_message_is_translated_and_none_is_fuzzy(path, extracted):
         assert not message.fuzzy, f"fuzzy: {message.id!r}"
         expected = set(_PLACEHOLDER.findall(_msgid(message.id)))
         for string in strings:
-            assert set(_PLACEHOLDER.findall(string)) == expected, f"placeholders: {message.id!r}"
+            found = set(_PLACEHOLDER.findall(string))
+            if _may_leave_out_names(message.context):
+                assert found <= expected, f"placeholders: {message.id!r}"
+            else:
+                assert found == expected, f"placeholders: {message.id!r}"
+
+
+def _may_leave_out_names(context: str | None) -> bool:
+    """A salutation may open without the name (« Madame, », «Señora, señor:»), never with a
+    placeholder its message does not have."""
+    return bool(context and context.startswith("salutation:"))

@@ -50,7 +50,12 @@ from portal.events.models import Event, EventFormat, EventStatus
 from portal.exports.registrations import parse_statuses
 from portal.i18n import LANGUAGES, _l, current_language
 from portal.organizers.models import Organizer
-from portal.registration.models import Attendance, ParticipantCategory, RegistrationState
+from portal.registration.models import (
+    Attendance,
+    FormOfAddress,
+    ParticipantCategory,
+    RegistrationState,
+)
 from portal.validation import InvalidField, InvalidFields, clean_url
 
 #: Registrations on a page unless `per_page` says otherwise, the most a page holds, and the
@@ -249,6 +254,13 @@ class RegistrationSchema(Closed):
     )
     status = fields.Enum(RegistrationState, by_value=True, attribute="state", required=True)
     email = fields.String(required=True, metadata={"description": "As the person typed it."})
+    form_of_address = fields.Enum(
+        FormOfAddress,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "How messages address the person; null when none was given."},
+    )
     given_name = fields.String(required=True)
     family_name = fields.String(required=True)
     organization = fields.String(required=True)

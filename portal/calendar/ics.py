@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from babel import Locale
 from flask_babel import force_locale, gettext
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as CalendarEvent
@@ -15,7 +14,7 @@ from icalendar import Event as CalendarEvent
 from portal.calendar.timezones import vtimezone
 from portal.events.models import Event, EventFormat, ProgrammeItem, Stream
 from portal.events.streams import public_streams
-from portal.i18n import format_time_range, localize
+from portal.i18n import format_time_range, language_label, localize
 
 PRODID = "-//Event portal//Events and livestreams//EN"
 #: How often subscribers should fetch the feed again.
@@ -164,14 +163,16 @@ def _description(event: Event, lang: str, streams: list[Stream]) -> str:
             lines = [_programme_line(item, lang) for item in event.programme]
             parts.append("\n".join([gettext("Programme"), *lines]))
         if streams:
-            locale = Locale.parse(lang)
             lines = []
             for stream in streams:
-                language = _language_name(stream.language, locale)
-                lines.append(f"- {language}: {stream.url}")
+                language = language_label(stream.language, lang)
+                lines.append(
+                    "- " + gettext("%(label)s: %(value)s", label=language, value=stream.url)
+                )
                 if stream.replay_url:
                     recording = gettext("%(language)s, recording", language=language)
-                    lines.append(f"- {recording}: {stream.replay_url}")
+                    line = gettext("%(label)s: %(value)s", label=recording, value=stream.replay_url)
+                    lines.append("- " + line)
             parts.append("\n".join([gettext("Livestreams"), *lines]))
     return "\n\n".join(part for part in parts if part)
 
@@ -181,21 +182,16 @@ def _programme_line(item: ProgrammeItem, lang: str) -> str:
     if item.starts_at is None or item.ends_at is None:
         return f"- {title}"
     times = format_time_range(item.local_starts_at, item.local_ends_at, lang)
-    return "- " + gettext("%(times)s: %(title)s", times=times, title=title)
-
-
-def _language_name(code: str, locale: Locale) -> str:
-    name = locale.languages.get(code, code)
-    return name[:1].upper() + name[1:]
+    return "- " + gettext("%(label)s: %(value)s", label=times, value=title)
 
 
 def _location(event: Event, lang: str) -> str:
     with force_locale(lang):
         online = str(EventFormat.ONLINE.title)
-    if event.format is EventFormat.ONLINE or not event.venue:
-        return online
-    if event.format is EventFormat.HYBRID:
-        return f"{event.venue} / {online}"
+        if event.format is EventFormat.ONLINE or not event.venue:
+            return online
+        if event.format is EventFormat.HYBRID:
+            return gettext("%(venue)s and online", venue=event.venue)
     return event.venue
 
 

@@ -38,6 +38,7 @@ from portal.i18n import _l, localize
 from portal.registration.countries import country_names
 from portal.registration.models import (
     Attendance,
+    FormOfAddress,
     ParticipantCategory,
     Registration,
     RegistrationState,
@@ -75,6 +76,7 @@ class Words:
     attendances: Mapping[Attendance, str]
     countries: Mapping[str, str]
     languages: Mapping[str, str]
+    forms_of_address: Mapping[FormOfAddress, str]
 
 
 #: Given the export's words, the function from a stored value to its cell.
@@ -116,6 +118,10 @@ def _utc(moment: datetime | None) -> str:
     return "" if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
+def _title_or_empty(titles: Mapping[FormOfAddress, str], title: FormOfAddress | None) -> str:
+    return "" if title is None else titles[title]
+
+
 def _name_or_code(names: Mapping[str, str], code: str) -> str:
     """The name of a code in the export's language, else the code as stored."""
     return names.get(code) or code
@@ -148,6 +154,14 @@ COLUMNS: tuple[ColumnSpec | QuestionColumns, ...] = (
         21,
         "UTC, ISO 8601: `2026-11-02T12:00:00Z`",
         lambda _: _utc,
+    ),
+    ColumnSpec(
+        _l("Form of address"),
+        "form_of_address",
+        TEXT,
+        10,
+        '"Ms.", "Mr." or empty, in the export\'s language ("Mme", "Sra.")',
+        lambda words: partial(_title_or_empty, words.forms_of_address),
     ),
     ColumnSpec(_l("Given name"), "given_name", TEXT, 18, AS_TYPED),
     ColumnSpec(_l("Family name"), "family_name", TEXT, 18, AS_TYPED),
@@ -364,6 +378,7 @@ def _words(lang: str) -> Words:
         attendances={attendance: str(attendance.title) for attendance in Attendance},
         countries=country_names(lang),
         languages=_language_names(lang),
+        forms_of_address={title: str(title.title) for title in FormOfAddress},
     )
 
 

@@ -8,6 +8,7 @@ no web request ever spends time on templates, calendar files or images for mail.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,7 +96,17 @@ def render_template_message(template: str, language: str, **context: Any) -> Ren
         subject = render_template(f"emails/{template}.subject.txt", **context)
         text_body = render_template(f"emails/{template}.txt", **context)
         html_body = render_template(f"emails/{template}.html", **context)
-    return Rendered(" ".join(subject.split()), text_body, html_body)
+    return Rendered(one_line(subject), text_body, html_body)
+
+
+#: Runs of ASCII whitespace, which a template leaves around and inside a subject.
+_ASCII_WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def one_line(subject: str) -> str:
+    """A rendered subject on one line with single spaces: only ASCII whitespace is folded,
+    so the non-breaking spaces of French punctuation (« Inscription confirmée : … ») stay."""
+    return _ASCII_WHITESPACE.sub(" ", subject).strip(" ")
 
 
 #: Mail that has waited longer is late: no worker is running, or the server does not take it.

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
@@ -27,7 +28,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from portal.events.models import Event, EventFormat, ProgrammeItem, Speaker
 from portal.events.photos import PHOTO_EXTENSIONS
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
-from portal.i18n import LANGUAGES, _l, language_name
+from portal.i18n import LANGUAGES, _l, language_in, language_label, language_name
 from portal.organizers.models import TokenScope
 from portal.organizers.services import DEFAULT_TOKEN_DAYS, TOKEN_DAYS
 from portal.timeutil import to_zone
@@ -356,7 +357,7 @@ _per_language(
 _per_language(
     SpeakerForm,
     "function",
-    lambda lang: StringField(_l("Function or title"), validators=[Length(max=300)]),
+    lambda lang: StringField(_l("Function"), validators=[Length(max=300)]),
 )
 _per_language(
     SpeakerForm,
@@ -380,7 +381,9 @@ _per_language(
 _per_language(
     StreamsForm,
     "streams",
-    lambda lang: URLField(language_name(lang), validators=[Optional(), Length(max=2000)]),
+    lambda lang: URLField(
+        LazyString(language_label, lang), validators=[Optional(), Length(max=2000)]
+    ),
     STREAM_LANGUAGES,
 )
 for _lang in STREAM_LANGUAGES:
@@ -388,7 +391,7 @@ for _lang in STREAM_LANGUAGES:
         StreamsForm,
         f"streams_{_lang}_replay_url",
         URLField(
-            _l("Recording in %(language)s", language=language_name(_lang)),
+            _l("Recording in %(language)s", language=LazyString(language_in, _lang)),
             validators=[Optional(), Length(max=2000)],
             description=_l("Optional. Offered on the live page once the event has ended."),
         ),

@@ -23,7 +23,7 @@ from wtforms.validators import Length
 from portal.events import questions as question_services
 from portal.events.models import Event, Question, QuestionKind
 from portal.exports.registrations import parse_statuses, registration_table
-from portal.i18n import LANGUAGES, _, _l, current_language, language_name
+from portal.i18n import LANGUAGES, _, _l, current_language, language_in
 from portal.manage import bp, current_organizer, flash_saved, load_event_item, load_managed_event
 from portal.manage.forms import ConfirmForm, MoveForm
 from portal.organizers.audit import Actor
@@ -238,9 +238,9 @@ def _actor() -> Actor:
 def _flash_unchanged(registration: Registration) -> None:
     flash(
         _(
-            "Nothing was changed: the registration of %(name)s is “%(state)s”.",
+            "Nothing was changed: the registration of %(name)s is %(state)s.",
             name=registration.full_name,
-            state=registration.state.title,
+            state=registration.state.in_sentence,
         ),
         "error",
     )
@@ -334,7 +334,7 @@ def decline_registration(slug: str, registration_id: int):
         registration=registration,
         form=form,
         list_args=_list_args(request.args),
-        language=language_name(registration.language),
+        language=language_in(registration.language),
     ), form_status(form)
 
 

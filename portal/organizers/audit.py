@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import TitledEnum, UTCDateTime, enum_column
 from portal.extensions import db
-from portal.i18n import _l
+from portal.i18n import _l, join_list
 from portal.organizers.models import Organizer
 from portal.timeutil import now_utc
 
@@ -102,6 +103,58 @@ class _Subject(Protocol):
 
 def action_title(action: str) -> str:
     return str(ACTION_TITLES.get(action, action))
+
+
+#: How the history names each field of an event that a change touched, as a sentence uses it.
+FIELD_NAMES = {
+    "slug": lazy_pgettext("field of an event, in a list of changes", "web address"),
+    "title": lazy_pgettext("field of an event, in a list of changes", "title"),
+    "summary": lazy_pgettext("field of an event, in a list of changes", "summary"),
+    "description": lazy_pgettext("field of an event, in a list of changes", "description"),
+    "starts_at": lazy_pgettext("field of an event, in a list of changes", "start date and time"),
+    "ends_at": lazy_pgettext("field of an event, in a list of changes", "end date and time"),
+    "timezone": lazy_pgettext("field of an event, in a list of changes", "time zone"),
+    "format": lazy_pgettext("field of an event, in a list of changes", "format"),
+    "venue": lazy_pgettext("field of an event, in a list of changes", "venue"),
+    "capacity_in_person": lazy_pgettext(
+        "field of an event, in a list of changes", "seats in person"
+    ),
+    "capacity_online": lazy_pgettext("field of an event, in a list of changes", "places online"),
+    "moderated": lazy_pgettext(
+        "field of an event, in a list of changes", "approval of registrations"
+    ),
+    "registration_opens_at": lazy_pgettext(
+        "field of an event, in a list of changes", "opening of registration"
+    ),
+    "registration_closes_at": lazy_pgettext(
+        "field of an event, in a list of changes", "closing of registration"
+    ),
+}
+
+
+def entry_summary(action: str, details: dict[str, Any]) -> str:
+    """What an entry says in the history, in the reader's language: the action, then the
+    fields it changed or the person it concerns (« Événement modifié : date et heure de
+    début et lieu »)."""
+    title = action_title(action)
+    if details.get("changes"):
+        order = list(FIELD_NAMES)  # the order of the event's form
+        changed = sorted(
+            details["changes"],
+            key=lambda name: (name not in order, order.index(name) if name in order else 0, name),
+        )
+        names = [str(FIELD_NAMES.get(name, name)) for name in changed]
+        detail = join_list(names)
+    else:
+        detail = details.get("name") or ""
+    if not detail:
+        return title
+    return pgettext(
+        "an action in the history and what it concerns",
+        "%(action)s: %(detail)s",
+        action=title,
+        detail=detail,
+    )
 
 
 class AuditEntry(db.Model):

@@ -28,7 +28,7 @@ from portal.calendar.versions import FileCache
 from portal.events.models import Event, Question, QuestionKind
 from portal.i18n import LANGUAGES, _, _l, language_name, localize
 from portal.registration.countries import country_groups
-from portal.registration.models import Attendance, ParticipantCategory
+from portal.registration.models import Attendance, FormOfAddress, ParticipantCategory
 from portal.registration.services import DETAIL_FIELDS, SeatStatus, attendance_modes
 from portal.web.forms import CachedOptionsSelect
 
@@ -36,6 +36,12 @@ from portal.web.forms import CachedOptionsSelect
 class DetailsForm(FlaskForm):
     """What a registrant can change later (everything but the email address)."""
 
+    form_of_address = RadioField(
+        _l("Form of address"),
+        description=_l("Optional. How our messages address you."),
+        validate_choice=False,
+        coerce=lambda value: value or "",  # none stored: the "none" option is the one chosen
+    )
     given_name = StringField(_l("Given name"), render_kw={"autocomplete": "given-name"})
     family_name = StringField(_l("Family name"), render_kw={"autocomplete": "family-name"})
     organization = StringField(
@@ -43,9 +49,7 @@ class DetailsForm(FlaskForm):
         description=_l("Your ministry, delegation, agency or organization."),
         render_kw={"autocomplete": "organization"},
     )
-    function = StringField(
-        _l("Function or title"), render_kw={"autocomplete": "organization-title"}
-    )
+    function = StringField(_l("Function"), render_kw={"autocomplete": "organization-title"})
     country = SelectField(_l("Country"), validate_choice=False, widget=CachedOptionsSelect())
     category = SelectField(
         _l("Participant category"), validate_choice=False, widget=CachedOptionsSelect()
@@ -67,6 +71,10 @@ class DetailsForm(FlaskForm):
     def fill_choices(self, event: Event, lang: str) -> None:
         """Choices named in the reader's language; countries under the UN's own names, States
         first, then other areas in a group of their own."""
+        self.form_of_address.choices = [
+            *(SelectChoice(title.value, str(title.title)) for title in FormOfAddress),
+            SelectChoice("", _("None")),
+        ]
         self.country.choices = [SelectChoice("", _("Choose a country")), *_countries(lang)]
         self.category.choices = [SelectChoice("", _("Choose a category"))] + [
             SelectChoice(member.value, str(member.title)) for member in ParticipantCategory

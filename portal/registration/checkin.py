@@ -43,9 +43,9 @@ class NotConfirmed(Exception):  # noqa: N818 (a domain outcome, not a programmin
     @property
     def message(self) -> str:
         return _(
-            "%(name)s cannot be checked in: their registration is “%(state)s”, not confirmed.",
+            "%(name)s cannot be checked in: their registration is %(state)s, not confirmed.",
             name=self.registration.full_name,
-            state=self.registration.state.title,
+            state=self.registration.state.in_sentence,
         )
 
 

@@ -136,6 +136,7 @@ def _anonymise(event: Event, ids: Sequence[int], now: datetime) -> None:
         .values(
             email=None,
             email_normalized=None,
+            form_of_address=None,
             given_name="",
             family_name="",
             organization="",

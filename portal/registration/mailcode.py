@@ -29,9 +29,12 @@ class MailCode:
     attachment: dict[str, Any]
 
 
-def mail_code(registration: Registration, template: str, domain: str) -> MailCode | None:
+def mail_code(
+    registration: Registration, template: str, domain: str, filename: str
+) -> MailCode | None:
     """The check-in code for the confirmation of a seat in the room; None for any other
-    message, and for an online registrant."""
+    message, and for an online registrant. `filename` names the image in the reader's
+    language."""
     if template not in CONFIRMATION_TEMPLATES:
         return None
     if registration.state is not RegistrationState.CONFIRMED:
@@ -45,7 +48,7 @@ def mail_code(registration: Registration, template: str, domain: str) -> MailCod
         content_id=content_id,
         size=size,
         attachment={
-            "filename": "check-in.png",
+            "filename": filename,
             "content_type": "image/png",
             "content": base64.b64encode(image).decode(),
             "inline": True,

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,12 +26,68 @@ class RegistrationState(TitledEnum):
     # A registration (feminine in French and Spanish), not an event: its own context.
     CANCELLED = "cancelled", lazy_pgettext("registration state", "Cancelled")
 
+    @property
+    def count_heading(self) -> str:
+        """The state as a heading over a number of registrations, a job its title cannot do
+        in French or Spanish (« Confirmées : 2 », not « Confirmée : 2 »)."""
+        return str(_COUNT_HEADINGS[self])
+
+    @property
+    def in_sentence(self) -> str:
+        """The state as a sentence says it, after "is" (« son inscription est confirmée »)."""
+        return str(_IN_SENTENCE[self])
+
+
+_IN_SENTENCE = {
+    RegistrationState.PENDING: lazy_pgettext(
+        "a registration's state, inside a sentence", "awaiting approval"
+    ),
+    RegistrationState.CONFIRMED: lazy_pgettext(
+        "a registration's state, inside a sentence", "confirmed"
+    ),
+    RegistrationState.WAITLISTED: lazy_pgettext(
+        "a registration's state, inside a sentence", "on the waiting list"
+    ),
+    RegistrationState.DECLINED: lazy_pgettext(
+        "a registration's state, inside a sentence", "declined"
+    ),
+    RegistrationState.CANCELLED: lazy_pgettext(
+        "a registration's state, inside a sentence", "cancelled"
+    ),
+}
+
+_COUNT_HEADINGS = {
+    RegistrationState.PENDING: lazy_pgettext(
+        "registrations in this state, before their number", "Awaiting approval"
+    ),
+    RegistrationState.CONFIRMED: lazy_pgettext(
+        "registrations in this state, before their number", "Confirmed"
+    ),
+    RegistrationState.WAITLISTED: lazy_pgettext(
+        "registrations in this state, before their number", "On the waiting list"
+    ),
+    RegistrationState.DECLINED: lazy_pgettext(
+        "registrations in this state, before their number", "Declined"
+    ),
+    RegistrationState.CANCELLED: lazy_pgettext(
+        "registrations in this state, before their number", "Cancelled"
+    ),
+}
+
 #: States that still hold (or wait for) a seat.
 ACTIVE_STATES = (
     RegistrationState.PENDING,
     RegistrationState.CONFIRMED,
     RegistrationState.WAITLISTED,
 )
+
+
+class FormOfAddress(TitledEnum):
+    """How a person wishes to be addressed in the messages they are sent; optional, so a
+    registration may hold none (NULL): the messages then open without a title."""
+
+    MS = "ms", _l("Ms.")
+    MR = "mr", _l("Mr.")
 
 
 class Attendance(TitledEnum):
@@ -74,6 +130,10 @@ class Registration(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     #: Trimmed, lower-cased, NFC: what makes two registrations the same person.
     email_normalized: Mapped[str | None] = mapped_column(String(254))
+    #: Ms. or Mr., as the person chose; NULL when they gave none.
+    form_of_address: Mapped[FormOfAddress | None] = mapped_column(
+        enum_column(FormOfAddress), nullable=True
+    )
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     organization: Mapped[str] = mapped_column(String(200), default="")
@@ -127,6 +187,19 @@ class Registration(db.Model):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def name_with_title(self) -> str:
+        """The full name after the person's form of address, as the back office lists it:
+        "Ms. Aminata Diallo", « Mme Aminata Diallo »; the name alone when they gave none."""
+        if self.form_of_address is None:
+            return self.full_name
+        return pgettext(
+            "a form of address followed by a person's full name",
+            "%(title)s %(name)s",
+            title=self.form_of_address.title,
+            name=self.full_name,
+        )
 
 
 class PersonalLink(db.Model):

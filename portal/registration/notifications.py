@@ -9,6 +9,7 @@ the waiting-list position) is read then; what cannot be read later travels in th
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale, gettext, pgettext
 
 from portal.calendar.ics import invitation
 from portal.extensions import db
@@ -18,7 +19,7 @@ from portal.mail.links import external_url
 from portal.mail.models import OutboxMessage
 from portal.mail.outbox import Rendered, Unrenderable, register_renderer, render_template_message
 from portal.registration.mailcode import mail_code
-from portal.registration.models import Registration
+from portal.registration.models import FormOfAddress, Registration
 from portal.registration.services import normalize_email, waitlist_position
 from portal.timeutil import now_utc
 
@@ -60,6 +61,11 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
     event = registration.event
     lang = message.language
     event_url = external_url("public.event", lang=lang, slug=event.slug)
+    with force_locale(lang):
+        opening = salutation(registration)
+        # File names in the reader's language, ASCII only: some mail clients mangle others.
+        invitation_name = gettext("invitation.ics")
+        code_image_name = gettext("check-in-code.png")
     attachments = []
     if message.invite:
         content = invitation(
@@ -73,12 +79,12 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
         )
         attachments.append(
             {
-                "filename": "invite.ics",
+                "filename": invitation_name,
                 "content_type": f"text/calendar; method={message.invite}",
                 "content": content.decode(),
             }
         )
-    checkin = mail_code(registration, kind, sender_domain())
+    checkin = mail_code(registration, kind, sender_domain(), code_image_name)
     if checkin:
         attachments.append(checkin.attachment)
     token = message.token
@@ -86,6 +92,7 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
         kind,
         lang,
         checkin=checkin,
+        salutation=opening,
         registration=registration,
         event=event,
         event_title=localize(event.title, lang),
@@ -95,3 +102,20 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
         details=message.details,
     )
     return Rendered(rendered.subject, rendered.text_body, rendered.html_body, attachments)
+
+
+def salutation(registration: Registration) -> str:
+    """How a message opens, formally, in the current language: one catalogue entry per case,
+    so that each language writes its own ("Dear Ms. Diallo," « Madame, » «Estimada señora:»;
+    with no form of address, "Dear Aminata Diallo," « Madame, Monsieur, » «Señora, señor:»).
+    """
+    names = {"family_name": registration.family_name, "name": registration.full_name}
+    if registration.form_of_address is FormOfAddress.MS:
+        return pgettext(
+            "salutation: to a woman, by her family name", "Dear Ms. %(family_name)s,", **names
+        )
+    if registration.form_of_address is FormOfAddress.MR:
+        return pgettext(
+            "salutation: to a man, by his family name", "Dear Mr. %(family_name)s,", **names
+        )
+    return pgettext("salutation: no form of address given, by full name", "Dear %(name)s,", **names)

@@ -67,6 +67,7 @@ def personal_data(registration: Registration) -> dict[str, Any]:
             "id": registration.id,
             "status": registration.state.value,
             "email": registration.email,
+            "form_of_address": registration.form_of_address and registration.form_of_address.value,
             "given_name": registration.given_name,
             "family_name": registration.family_name,
             "organization": registration.organization,

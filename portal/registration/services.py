@@ -40,6 +40,7 @@ from portal.registration.countries import is_country_code
 from portal.registration.models import (
     ACTIVE_STATES,
     Attendance,
+    FormOfAddress,
     ParticipantCategory,
     PersonalLink,
     Registration,
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 #: Fields a registrant fills in (the email only when registering, never when editing).
 DETAIL_FIELDS = (
+    "form_of_address",
     "given_name",
     "family_name",
     "organization",
@@ -294,6 +296,9 @@ def clean_registration(
             clean[name] = clean_text(
                 fields.get(name), name, max_length=limit, required=required, multiline=multiline
             )
+    with errors.check():
+        title = fields.get("form_of_address") or None  # none given: the messages use no title
+        clean["form_of_address"] = title and _choice(FormOfAddress, title, "form_of_address")
     if with_email:
         with errors.check():
             clean_email(fields.get("email"))  # checks it; the address is kept as typed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, url_for
+from flask_babel import pgettext
 from wtforms import Field
 
 from portal import i18n, timeutil
@@ -16,16 +17,21 @@ def init_app(app: Flask) -> None:
         localize=i18n.localize,
         localized_language=i18n.localized_language,
         language_name=i18n.language_name,
+        language_in=i18n.language_in,
+        language_label=i18n.language_label,
+        language_list=i18n.language_list,
         format_long_date=i18n.format_long_date,
         format_short_time=i18n.format_short_time,
         format_time_range=i18n.format_time_range,
         format_zone_name=i18n.format_zone_name,
-        format_zone_location=i18n.format_zone_location,
+        format_date_time=i18n.format_date_time,
+        format_start=i18n.format_start,
+        format_when=i18n.format_when,
     )
     app.jinja_env.globals.update(
         input_attributes=input_attributes,
         field_title=field_title,
-        audit_action_title=audit.action_title,
+        audit_entry_summary=audit.entry_summary,
         registrant_streams=registrant_streams,
         checkin_qr_svg=qr.qr_svg,
         format_checkin_code=qr.format_code,
@@ -80,6 +86,11 @@ def field_title(field: Field) -> str:
     """A field's label, with its language when the form has one input per language."""
     label = str(field.label.text)
     name, _, lang = field.name.rpartition("_")
-    if name and lang in i18n.LANGUAGES and label != i18n.language_name(lang):
-        return f"{label} ({i18n.language_name(lang)})"
+    if name and lang in i18n.LANGUAGES and label.casefold() != i18n.language_in(lang).casefold():
+        return pgettext(
+            "a form field's label and the language of its input",
+            "%(label)s (%(language)s)",
+            label=label,
+            language=i18n.language_in(lang),
+        )
     return label

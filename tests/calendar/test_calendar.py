@@ -158,7 +158,7 @@ def test_event_file_carries_what_calendars_need(app, client):
     assert found["SEQUENCE"] == 0
     assert found["STATUS"] == "CONFIRMED"
     assert found["SUMMARY"] == event.title["en"]
-    assert found["LOCATION"] == "Palais des Nations, Genève / Online"
+    assert found["LOCATION"] == "Palais des Nations, Genève and online"
     assert found["URL"] == f"http://localhost/en/events/{event.slug}/"
     assert (
         found["DTSTAMP"].dt == found["LAST-MODIFIED"].dt == event.updated_at.replace(microsecond=0)
@@ -206,7 +206,13 @@ def test_text_in_the_chosen_language(client, query, accept, lang):
     found = vevent(response.data)
     words = {
         "en": ("Speakers", "Livestreams", "- Spanish: ", "Online", "Director"),
-        "fr": ("Intervenants", "Diffusions en direct", "- Espagnol: ", "En ligne", "Directrice"),
+        "fr": (
+            "Intervenants",
+            "Diffusions en direct",
+            "- Espagnol\u00a0: ",
+            "En ligne",
+            "Directrice",
+        ),
         "es": ("Oradores", "Transmisiones en directo", "- Español: ", "En línea", "Director"),
     }[lang]
     assert found["SUMMARY"] == event.title[lang]

@@ -34,6 +34,7 @@ ENGLISH_HEADER = [
     "Registration ID",
     "Status",
     "Registered at (UTC)",
+    "Form of address",
     "Given name",
     "Family name",
     "Email",
@@ -169,6 +170,7 @@ def test_csv_has_the_documented_columns_and_readable_answers(
         str(first.id),
         "Confirmed",
         "2026-11-02T12:00:00Z",
+        "",
         "Aïcha",
         "Benali",
         "aicha@example.org",
@@ -187,8 +189,8 @@ def test_csv_has_the_documented_columns_and_readable_answers(
         "",
     ]
     assert rows[2][0] == str(second.id)
-    assert rows[2][8:10] == ["", ""]
-    assert rows[2][12] == "Spanish"
+    assert rows[2][9:11] == ["", ""]
+    assert rows[2][13] == "Spanish"
     assert rows[2][-5:] == ["", "", "No", "", "2026-11-02T12:00:00Z"]
     assert len(rows) == 3
 
@@ -215,7 +217,7 @@ def test_unanswered_and_unknown_answers_are_kept_readable(organizer_client, orga
 
     rows = _read_csv(organizer_client.get(f"/manage/events/{event.slug}/registrations.csv"))
 
-    assert rows[1][14:18] == ["beef", "Panel B; gone", "", ""]
+    assert rows[1][15:19] == ["beef", "Panel B; gone", "", ""]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
@@ -232,7 +234,7 @@ def test_accents_arabic_and_emoji_round_trip(organizer_client, organizer, kind):
     response = organizer_client.get(f"/manage/events/{event.slug}/registrations.{kind}")
 
     rows = _read_csv(response) if kind == "csv" else _xlsx_rows(_read_xlsx(response))
-    assert [(row[3], row[4]) for row in rows[1:]] == names
+    assert [(row[4], row[5]) for row in rows[1:]] == names
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
@@ -246,7 +248,7 @@ def test_formulas_are_neutralised_in_csv_and_typed_text_in_xlsx(organizer_client
 
     if kind == "csv":
         rows = _read_csv(response)
-        assert [row[6] for row in rows[1:]] == list(DANGEROUS.values())
+        assert [row[7] for row in rows[1:]] == list(DANGEROUS.values())
     else:
         sheet = _read_xlsx(response)
         cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
@@ -254,9 +256,9 @@ def test_formulas_are_neutralised_in_csv_and_typed_text_in_xlsx(organizer_client
         assert [cell.data_type for cell in sheet["G"][1:]] == ["s"] * len(DANGEROUS)
         rows = _xlsx_rows(sheet)
         # A text cell never runs: the value stays as typed, "+41 22 917 12 34" and all.
-        assert [row[6] for row in rows[1:]] == list(DANGEROUS)
-    assert {row[7] for row in rows[1:]} == {"#N/A"}
-    assert {row[13] for row in rows[1:]} == {"a=b"}
+        assert [row[7] for row in rows[1:]] == list(DANGEROUS)
+    assert {row[8] for row in rows[1:]} == {"#N/A"}
+    assert {row[14] for row in rows[1:]} == {"a=b"}
 
 
 def test_xlsx_has_a_bold_frozen_header_widths_and_text_cells(
@@ -283,19 +285,22 @@ def test_xlsx_has_a_bold_frozen_header_widths_and_text_cells(
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     # XlsxWriter stores a width with the padding Excel adds, so that Excel shows 32.
-    assert 32 <= sheet.column_dimensions["F"].width < 33  # email
-    assert all(sheet.column_dimensions[letter].width >= 8 for letter in "ABCDEFGHIJKLMNOPQRS")
+    assert 32 <= sheet.column_dimensions["G"].width < 33  # email
+    assert all(sheet.column_dimensions[letter].width >= 8 for letter in "ABCDEFGHIJKLMNOPQRST")
     assert rows[1][0] == registration.id  # the one number
     assert rows[1][1:3] == ["Confirmed", "2026-11-02T12:00:00Z"]
     # Text that looks like a number or a date stays the text it was.
-    assert rows[1][6:8] == ["00123", "2026-11-02"]
-    assert rows[1][13] == "1e5"
-    assert rows[1][14:18] == ["Fish", "Panel B", "No", "Première ligne\nDeuxième ligne"]
+    assert rows[1][7:9] == ["00123", "2026-11-02"]
+    assert rows[1][14] == "1e5"
+    assert rows[1][15:19] == ["Fish", "Panel B", "No", "Première ligne\nDeuxième ligne"]
 
 
 def test_headers_and_words_follow_the_organizers_language(app, organizer):
     francophone = create_organizer("francoise@example.org", language="fr")
     event = _event_with_questions(organizer, managers=[organizer, francophone])
+    create_registration(
+        event, form_of_address="ms", answers=_answers(event, "veg", [], True, "")
+    )
     create_registration(event, answers=_answers(event, "veg", [], True, ""))
     client = app.test_client()
     sign_in(client, francophone.email)
@@ -303,10 +308,11 @@ def test_headers_and_words_follow_the_organizers_language(app, organizer):
     rows = _read_csv(client.get(f"/manage/events/{event.slug}/registrations.csv"))
 
     assert rows[0][1] == "Statut"
-    assert rows[0][14] == "Repas"
-    assert rows[1][9:11] == ["Maroc", "État membre"]
-    assert rows[1][12] == "français".capitalize()
-    assert rows[1][14] == "Végétarien"
+    assert (rows[0][3], rows[1][3], rows[2][3]) == ("Civilité", "Mme", "")
+    assert rows[0][15] == "Repas"
+    assert rows[1][10:12] == ["Maroc", "État Membre"]
+    assert rows[1][13] == "français".capitalize()
+    assert rows[1][15] == "Végétarien"
 
 
 # --- Filter by status ------------------------------------------------------------------------
@@ -486,9 +492,9 @@ def test_api_exports_with_a_managers_token(frozen_now, client, manager, token, k
         f'attachment; filename="launch-registrations-2026-11-02.{kind}"'
     )
     rows = _read_csv(response) if kind == "csv" else _xlsx_rows(_read_xlsx(response))
-    assert rows[0][:14] == ENGLISH_HEADER
+    assert rows[0][:15] == ENGLISH_HEADER
     assert str(rows[1][0]) == str(registration.id)
-    assert rows[1][3] == "Zoë"
+    assert rows[1][4] == "Zoë"
 
 
 def test_api_export_language_and_status(client, manager, token):
@@ -565,8 +571,8 @@ def test_characters_xml_cannot_hold_are_replaced_in_xlsx_only(organizer_client, 
     in_csv = _read_csv(organizer_client.get(f"{base}.csv"))
     in_xlsx = _xlsx_rows(_read_xlsx(organizer_client.get(f"{base}.xlsx")))
 
-    assert in_csv[1][13] == "Bell\x07 and\x0bform feed"
-    assert in_xlsx[1][13] == "Bell\ufffd and\ufffdform feed"
+    assert in_csv[1][14] == "Bell\x07 and\x0bform feed"
+    assert in_xlsx[1][14] == "Bell\ufffd and\ufffdform feed"
 
 
 # --- Documentation ---------------------------------------------------------------------------

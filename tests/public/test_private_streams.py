@@ -96,7 +96,7 @@ def test_public_pages_files_and_api_never_carry_a_private_address(client, frozen
 def test_the_event_page_says_who_may_watch_and_how_to_register(client, frozen_now):
     event = _event()
     html = client.get(f"/en/events/{event.slug}/").text
-    assert "The livestream in Français is available to registered participants." in html
+    assert "The livestream in French is available to registered participants." in html
     assert f'href="/en/events/{event.slug}/register">Register to watch it</a>' in html
     assert f'href="{PUBLIC}" hreflang="en"' in html
 
@@ -114,7 +114,7 @@ def test_an_event_with_only_private_streams_shows_no_player(client, frozen_now):
     db.session.commit()
     html = client.get(f"/en/events/{event.slug}/live").text
     assert "<iframe" not in html and "<video" not in html
-    assert "The livestream in Español is available to registered participants." in html
+    assert "The livestream in Spanish is available to registered participants." in html
     assert SECRET.decode() not in html
     assert "No livestream has been announced" not in html
     assert (

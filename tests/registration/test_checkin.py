@@ -255,10 +255,10 @@ def _in_state(state: RegistrationState) -> Registration:
 @pytest.mark.parametrize(
     ("state", "title"),
     [
-        (RegistrationState.PENDING, "Awaiting approval"),
-        (RegistrationState.WAITLISTED, "On the waiting list"),
-        (RegistrationState.DECLINED, "Declined"),
-        (RegistrationState.CANCELLED, "Cancelled"),
+        (RegistrationState.PENDING, "awaiting approval"),
+        (RegistrationState.WAITLISTED, "on the waiting list"),
+        (RegistrationState.DECLINED, "declined"),
+        (RegistrationState.CANCELLED, "cancelled"),
     ],
 )
 def test_only_confirmed_registrations_can_be_checked_in(app, client, organizer, state, title):
@@ -272,8 +272,8 @@ def test_only_confirmed_registrations_can_be_checked_in(app, client, organizer, 
     by_code = _send_code(client, event, registration.checkin_code)
     by_button = _post(client, event, registration)
 
-    message = f"cannot be checked in: their registration is “{title}”, not confirmed."
-    assert message in by_code.text.replace("&#8220;", "“").replace("&#8221;", "”")
+    message = f"cannot be checked in: their registration is {title}, not confirmed."
+    assert message in by_code.text
     assert by_button.status_code == 302
     assert _reload(registration).checked_in_at is None
     assert not _audit("registration.checked_in")

@@ -284,7 +284,7 @@ def test_moving_to_a_full_mode_is_confirmed_first_then_joins_its_waiting_list(cl
 
     assert asked.status_code == 200
     text = asked.text.replace("\u00a0", " ")
-    assert "Confirmer le changement de mode de participation" in text
+    assert "Confirmer le changement de modalité de participation" in text
     assert "vous renoncerez à votre place confirmée" in text
     assert "participation « En ligne »" in text
     unchanged = db.session.get(Registration, moving.id)
