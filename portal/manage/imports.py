@@ -22,8 +22,8 @@ from wtforms.validators import DataRequired, Regexp
 
 from portal.database import after_commit
 from portal.events.models import Event
-from portal.extensions import csrf
 from portal.exports import imports
+from portal.extensions import csrf
 from portal.i18n import _, _l, current_language
 from portal.manage import bp, current_organizer, load_managed_event
 from portal.organizers.audit import Actor

@@ -161,7 +161,8 @@ def test_the_import_reads_the_file_again_and_cannot_be_replayed(organizer_client
 def test_an_excel_semicolon_csv_and_an_xlsx_are_read(organizer_client, event):
     semicolons = _csv(
         "Élodie;Façon;elodie@example.org;FR;État membre;En ligne;Français",
-        header="Prénom;Nom de famille;Courriel;Code du pays;Catégorie de participant;Modalité de participation;Langue",
+        header="Prénom;Nom de famille;Courriel;Code du pays;Catégorie de participant;"
+        "Modalité de participation;Langue",
     )
     preview = _upload(organizer_client, event, semicolons)
     assert "1 row read." in preview.text and "0 rows have errors." in preview.text, preview.text
