@@ -175,8 +175,10 @@ def test_figures_use_the_readers_number_format(app, organizer):
     db.session.commit()
     client = app.test_client()
     sign_in(client, organizer.email)
-    for _ in range(3):
-        create_registration(event)
+    people = [create_registration(event) for _ in range(3)]
+    checkin.check_in(people[0], organizer)
+    db.session.commit()
     page = client.get(f"/manage/events/{event.slug}/figures").text
-    assert "Registrations by attendance" not in page
-    assert "100\u00a0%" in page or "100 %" in page  # French percent, not "100%"
+    assert "Inscriptions par modalité de participation" in page
+    # French spacing before the percent sign, not "33%".
+    assert re.search(r">33[\u00a0\u202f]%<", page)
