@@ -166,16 +166,32 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    workbook = None
     try:
         # Not data_only: a formula is read as the text it is, never as what it computed.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportFileError(_l("The file is not a valid Excel workbook (XLSX).")) from None
-    try:
         for values in workbook.worksheets[0].iter_rows(values_only=True):
             yield [_cell_text(value) for value in values]
+    except _BROKEN_WORKBOOK:
+        raise ImportFileError(_l("The file is not a valid Excel workbook (XLSX).")) from None
     finally:
-        workbook.close()
+        if workbook is not None:
+            workbook.close()
+
+
+#: What reading a damaged or forged workbook raises: its zip, its XML (a SyntaxError, in
+#: ElementTree and lxml alike), its parts or their values.
+_BROKEN_WORKBOOK = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    SyntaxError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    OSError,
+    EOFError,
+)
 
 
 def _cell_text(value: Any) -> str:

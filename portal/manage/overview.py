@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
+from portal.events.models import Event
 from portal.i18n import _, _l, current_language
 from portal.manage import bp, load_managed_event
 from portal.organizers import audit
@@ -50,8 +51,12 @@ class HistoryFilterForm(FlaskForm):
 
     def args(self) -> dict[str, str]:
         """The query parameters that show the same filter again."""
-        chosen = {"kind": self.chosen_kind, "actor": self.chosen_actor}
-        return {name: getattr(value, "value", value) for name, value in chosen.items() if value}
+        args = {}
+        if self.chosen_kind:
+            args["kind"] = self.chosen_kind
+        if self.chosen_actor:
+            args["actor"] = self.chosen_actor.value
+        return args
 
 
 def page_number() -> int:
@@ -59,7 +64,7 @@ def page_number() -> int:
     return max(1, request.args.get("page", 1, type=int))
 
 
-def event_history(event) -> tuple[HistoryFilterForm, audit.EntryPage]:
+def event_history(event: Event) -> tuple[HistoryFilterForm, audit.EntryPage]:
     """The overview's history section: its filter from the query string, and the page."""
     form = HistoryFilterForm(formdata=request.args)
     page = audit.history_page(

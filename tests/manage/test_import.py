@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -192,11 +193,21 @@ def test_the_csv_exports_apostrophe_before_a_formula_is_taken_off(organizer_clie
     assert db.session.scalar(sa.select(Registration.organization)) == "=Mission"
 
 
+def _forged_workbook() -> bytes:
+    """A zip that says it is a workbook, with broken XML inside."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types><broken")
+        archive.writestr("xl/workbook.xml", "<workbook")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "filename", "message"),
     [
         (b"%PDF-1.4 not a table", "people.pdf", "Choose a CSV file or an Excel workbook (XLSX)."),
         (b"PK\x03\x04 broken", "people.xlsx", "The file is not a valid Excel workbook (XLSX)."),
+        (_forged_workbook(), "people.xlsx", "The file is not a valid Excel workbook (XLSX)."),
         ("Prénom,Nom\r\n".encode("latin-1"), "people.csv", "The file is not in UTF-8."),
         (b"Name,Address\r\nA,B\r\n", "people.csv", "The file lacks these columns: Given name,"),
         (b"\xef\xbb\xbf\r\n\r\n", "people.csv", "The file is empty."),
@@ -255,3 +266,47 @@ def test_only_the_events_organizers_import(client, organizer_client):
     url = f"/manage/events/{other.slug}/registrations/import"
     assert organizer_client.get(url).status_code == 403
     assert client.get(url).status_code == 302
+
+
+def test_answers_to_the_events_questions_are_read_by_their_labels(organizer_client, organizer):
+    from portal.events.models import Question, QuestionKind
+
+    event = create_event(managers=[organizer])
+    event.questions = [
+        Question(
+            position=0,
+            kind=QuestionKind.SINGLE_CHOICE,
+            label={"en": "Meal", "fr": "Repas"},
+            choices=[
+                {"value": "veg", "label": {"en": "Vegetarian", "fr": "Végétarien"}},
+                {"value": "fish", "label": {"en": "Fish", "fr": "Poisson"}},
+            ],
+        ),
+        Question(
+            position=1,
+            kind=QuestionKind.MULTIPLE_CHOICE,
+            label={"en": "Sessions"},
+            choices=[
+                {"value": "a", "label": {"en": "Panel A"}},
+                {"value": "b", "label": {"en": "Panel B"}},
+            ],
+        ),
+        Question(position=2, kind=QuestionKind.CHECKBOX, label={"en": "Press?"}, required=True),
+    ]
+    db.session.commit()
+    data = _csv(
+        "Amina,Diallo,amina@example.org,Media,Végétarien,Panel A; Panel B,Oui",
+        "Ben,Okafor,ben@example.org,Media,Pizza,Panel Z,No",
+        header="Given name,Family name,Email,Participant category,Repas,Sessions,Press?",
+    )
+    preview = _upload(organizer_client, event, data)
+    errors = preview.text.split('id="errors-heading"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">(\d+)</th><td>([^<]*)</td>', errors) == [
+        ("3", "Repas"),
+        ("3", "Sessions"),
+        ("3", "Press?"),
+    ]
+    assert _confirm(organizer_client, preview, event).status_code == 302
+    amina = db.session.scalar(sa.select(Registration))
+    meal, sessions, press = (str(question.id) for question in event.questions)
+    assert amina.answers == {meal: "veg", sessions: ["a", "b"], press: True}
