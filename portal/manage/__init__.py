@@ -94,6 +94,8 @@ from portal.manage import (  # noqa: E402,F401  (routes)
     account,
     checkin,
     events,
+    imports,
     organizers,
+    overview,
     registrations,
 )

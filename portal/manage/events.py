@@ -17,6 +17,7 @@ from portal.manage import (
     flash_saved,
     load_event_item,
     load_managed_event,
+    overview,
 )
 from portal.manage.forms import (
     ConfirmForm,
@@ -27,7 +28,6 @@ from portal.manage.forms import (
     SpeakerForm,
     StreamsForm,
 )
-from portal.organizers import audit
 from portal.organizers.services import find_organizer
 from portal.registration import queries
 from portal.timeutil import all_zone_names
@@ -69,11 +69,14 @@ def new_event():
 @bp.get("/events/<slug>/")
 def event(slug: str):
     found = load_managed_event(slug)
-    history = audit.event_history(found) if current_organizer().is_admin else None
+    history_form, history = (
+        overview.event_history(found) if current_organizer().is_admin else (None, None)
+    )
     return render_template(
         "manage/event.html",
         event=found,
         history=history,
+        history_form=history_form,
         action_form=ConfirmForm(),
         counts=queries.state_summaries([found])[found.id],
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from typing import Any, Protocol
 
 from flask_babel import lazy_pgettext, pgettext
-from sqlalchemy import JSON, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, func, or_, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from portal.database import TitledEnum, UTCDateTime, enum_column
 from portal.extensions import db
@@ -54,6 +55,7 @@ ACTION_TITLES = {
     "registration.promoted": _l("Registration confirmed from the waiting list"),
     "registration.erased": _l("Registration erased (personal data deleted)"),
     "registrations.purged": _l("Personal data erased at the end of the retention period"),
+    "registration.imported": _l("Registration imported"),
     "mail.failed": _l("Email given up as undeliverable"),
 }
 
@@ -207,3 +209,96 @@ def event_history(event: _Subject) -> list[AuditEntry]:
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         )
     )
+
+
+#: The check-ins and their undoing: kept out of the history, in a log of their own.
+CHECK_IN_ACTIONS = ("registration.checked_in", "registration.check_in_undone")
+
+
+@dataclass(frozen=True)
+class ActionKind:
+    """A kind of action the history can be narrowed to: the actions whose names start so."""
+
+    title: Any
+    prefixes: tuple[str, ...]
+
+
+#: The kinds of action of the history's filter, by the value the filter sends.
+ACTION_KINDS = {
+    "event": ActionKind(_l("The event itself"), ("event.",)),
+    "speakers": ActionKind(_l("Speakers"), ("speaker.", "speakers.")),
+    "programme": ActionKind(_l("Programme"), ("programme.",)),
+    "streams": ActionKind(_l("Streams"), ("streams.",)),
+    "questions": ActionKind(_l("Questions on the registration form"), ("question.",)),
+    "registrations": ActionKind(_l("Registrations"), ("registration.",)),
+    "mail": ActionKind(_l("Email"), ("mail.",)),
+}
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """One page of audit entries, numbered from 1."""
+
+    items: list[AuditEntry]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def history_page(
+    event: _Subject,
+    *,
+    kind: str | None = None,
+    actor_kind: ActorKind | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> EntryPage:
+    """A page of the event's history, newest first, without the check-ins; `kind` (a key of
+    `ACTION_KINDS`) and `actor_kind` narrow it."""
+    conditions: list[ColumnElement[bool]] = [AuditEntry.action.not_in(CHECK_IN_ACTIONS)]
+    if kind in ACTION_KINDS:
+        conditions.append(
+            or_(
+                *(
+                    AuditEntry.action.startswith(prefix, autoescape=True)
+                    for prefix in ACTION_KINDS[kind].prefixes
+                )
+            )
+        )
+    if actor_kind is not None:
+        conditions.append(AuditEntry.actor_kind == actor_kind)
+    return _entry_page(event, conditions, page, per_page)
+
+
+def check_in_page(event: _Subject, *, page: int = 1, per_page: int = 50) -> EntryPage:
+    """A page of the event's check-ins and undone check-ins, newest first."""
+    return _entry_page(event, [AuditEntry.action.in_(CHECK_IN_ACTIONS)], page, per_page)
+
+
+def _entry_page(
+    event: _Subject, conditions: list[ColumnElement[bool]], page: int, per_page: int
+) -> EntryPage:
+    query = select(AuditEntry).where(AuditEntry.event_id == event.id, *conditions)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    offset = (page - 1) * per_page
+    if offset >= total:
+        return EntryPage([], page, per_page, total)
+    items = db.session.scalars(
+        query.options(selectinload(AuditEntry.organizer))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(per_page)
+        .offset(offset)
+    ).all()
+    return EntryPage(list(items), page, per_page, total)

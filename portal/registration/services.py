@@ -454,6 +454,111 @@ def _state_for_newcomer(event: Event, mode: Attendance) -> RegistrationState | N
     return None
 
 
+class SeatPlanner:
+    """Where newcomers go, one after the other, with the seats counted once: the registrations
+    of an import, and their preview. Read the event after `lock_seats` to decide for real."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.free: dict[Attendance, int | None] = {}
+        for mode in attendance_modes(event):
+            seats = capacity(event, mode)
+            taken = 0 if seats is None else confirmed_count(event, mode)
+            self.free[mode] = None if seats is None else max(0, seats - taken)
+
+    def place(self, mode: Attendance) -> RegistrationState | None:
+        """The state of one more newcomer in `mode` (counted from now on); None when full
+        with no waiting list. The same rule as `_state_for_newcomer`."""
+        if self.event.moderated:
+            return RegistrationState.PENDING
+        free = self.free.get(mode)
+        if free is None or free > 0:
+            if free is not None:
+                self.free[mode] = free - 1
+            return RegistrationState.CONFIRMED
+        return RegistrationState.WAITLISTED if self.event.waitlist_enabled else None
+
+
+@dataclass(frozen=True)
+class ImportedRegistration:
+    """One registration an organizer imported, or why it was not."""
+
+    registration: Registration | None
+    #: Set when nothing was stored: the address is registered already, or the mode is full.
+    skipped: str | None = None
+
+
+def import_registrations(
+    event: Event, people: list[Mapping[str, Any]], actor: Actor, *, notify: bool
+) -> list[ImportedRegistration]:
+    """Register people an organizer imported (each `clean_registration`'s output), in order,
+    under one lock of the event's seats.
+
+    Seats, the waiting list and approval apply as to anyone; each registration is audited as
+    imported by `actor`. With `notify`, each person is mailed what a registrant gets (their
+    confirmation, waiting-list place or acknowledgement, with their personal link); without,
+    nothing is mailed and they get their link when they ask the form for it again. An address
+    already registered (and not cancelled) is left alone; a cancelled one starts afresh.
+    Raises `RegistrationRefused` when the event is cancelled.
+    """
+    event = lock_seats(event)
+    if event.is_cancelled:
+        raise RegistrationRefused(Availability.CANCELLED)
+    planner = SeatPlanner(event)
+    known = registrations_by_email(event, [normalize_email(person["email"]) for person in people])
+    results = []
+    now = now_utc()
+    for person in people:
+        email_normalized = normalize_email(person["email"])
+        existing = known.get(email_normalized)
+        if existing is not None and existing.state is not RegistrationState.CANCELLED:
+            results.append(ImportedRegistration(None, skipped="registered"))
+            continue
+        state = planner.place(person["attendance"])
+        if state is None:
+            results.append(ImportedRegistration(None, skipped="full"))
+            continue
+        registration = existing or Registration(event=event, email_normalized=email_normalized)
+        for name, value in person.items():
+            setattr(registration, name, value)
+        registration.state = state
+        registration.decision_note = ""
+        registration.consented_at = registration.queued_at = now
+        token = _new_token(registration) if notify else None
+        db.session.add(registration)
+        db.session.flush()
+        known[email_normalized] = registration
+        _record("registration.imported", registration, actor)
+        if notify:
+            _notify(registration, _WELCOME[state], token=token, invite=_invite_for(registration))
+        results.append(ImportedRegistration(registration))
+    return results
+
+
+def registrations_by_email(event: Event, addresses: list[str]) -> dict[str, Registration]:
+    """The event's registrations of these normalised addresses, by address (a few queries of
+    at most `_ADDRESSES_PER_QUERY` each, however many addresses)."""
+    found: dict[str, Registration] = {}
+    for start in range(0, len(addresses), _ADDRESSES_PER_QUERY):
+        chunk = addresses[start : start + _ADDRESSES_PER_QUERY]
+        query = select(Registration).where(
+            Registration.event_id == event.id, Registration.email_normalized.in_(chunk)
+        )
+        found.update((r.email_normalized, r) for r in db.session.scalars(query))
+    return found
+
+
+_ADDRESSES_PER_QUERY = 500
+
+
+#: The first message to a new registration, by the state it starts in.
+_WELCOME = {
+    RegistrationState.PENDING: "registration_received",
+    RegistrationState.CONFIRMED: "registration_confirmed",
+    RegistrationState.WAITLISTED: "registration_waitlisted",
+}
+
+
 def update_details(
     registration: Registration,
     fields: Mapping[str, Any],

@@ -168,6 +168,9 @@ def signed_in_page(live_server, page_in, app):
         "/manage/events/country-networks-briefing/questions",
         "/manage/events/country-networks-briefing/check-in",
         "/manage/events/country-networks-briefing/registrations/{registration}/erase",
+        "/manage/events/country-networks-briefing/check-in/log",
+        "/manage/events/country-networks-briefing/figures",
+        "/manage/events/country-networks-briefing/registrations/import",
     ],
 )
 def test_back_office_pages_have_no_accessibility_violations(live_server, signed_in_page, path):
@@ -357,3 +360,51 @@ def test_the_camera_scanner_checks_in_the_code_it_sees(live_server, app, browser
         camera_browser.close()
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).checked_in_at is not None
+
+
+def _axe_violations(page) -> tuple[int, str]:
+    results = Axe().run(
+        page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    )
+    return results.violations_count, results.generate_report()
+
+
+def test_figures_log_and_import_check_stay_accessible_with_data(
+    live_server, signed_in_page, tmp_path
+):
+    registration = _confirmed_delegate()
+    page = signed_in_page
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in")
+    page.fill("#code", registration.checkin_code)
+    page.click("#code-form button[type=submit]")
+
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in/log")
+    assert page.locator("main table tbody tr").count() == 1
+    count, report = _axe_violations(page)
+    assert count == 0, report
+
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/figures")
+    assert page.locator("svg[role=img]").count() == 5
+    for summary in page.locator("details.chart__data summary").all():
+        summary.click()
+    count, report = _axe_violations(page)
+    assert count == 0, report
+
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/")
+    count, report = _axe_violations(page)
+    assert count == 0, report
+
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "Given name,Family name,Email,Participant category,Attendance\r\n"
+        "Amina,Diallo,amina@example.org,Member State,In person\r\n"
+        "Bad,Row,not-an-address,Astronaut,In person\r\n"
+        "Again,Aïcha,AICHA@example.org,Media,In person\r\n",
+        encoding="utf-8-sig",
+    )
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/registrations/import")
+    page.set_input_files("#file", str(people))
+    page.click("main form button[type=submit]")
+    assert page.locator("#errors-heading").is_visible()
+    count, report = _axe_violations(page)
+    assert count == 0, report
