@@ -523,7 +523,10 @@ def import_registrations(
             setattr(registration, name, value)
         registration.state = state
         registration.decision_note = ""
+        # The organizer who imports answers for the people's consent to the current notice.
         registration.consented_at = registration.queued_at = now
+        registration.consent_version = NOTICE_VERSION
+        registration.consent_language = registration.language
         token = _new_token(registration) if notify else None
         db.session.add(registration)
         db.session.flush()
