@@ -190,7 +190,7 @@ class EventSchema(Closed):
         attribute="ends_at", dump_only=True, required=True, metadata=_UTC_TIME_DOC
     )
     format = fields.Enum(EventFormat, by_value=True, required=True)
-    venue = fields.String(required=True)
+    venue = fields.Nested(LocalizedTextSchema, required=True)
     capacity = Itself(CapacitySchema, required=True)
     moderated = fields.Boolean(required=True)
     registration_opens_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
@@ -409,7 +409,7 @@ class EventInputSchema(Closed):
     ends_at = LocalTime(required=True, metadata=_LOCAL_TIME_INPUT_DOC)
     timezone = PassedString(required=True, metadata=_ZONE_DOC)
     format = PassedEnum(EventFormat, by_value=True, required=True)
-    venue = PassedString()
+    venue = PassedRaw(metadata={"json_schema": _ENGLISH_OR_TEXTS})
     capacity = fields.Nested(CapacityInputSchema)
     moderated = PassedBoolean()
     registration_opens_at = LocalTime(allow_none=True, metadata=_LOCAL_TIME_INPUT_DOC)

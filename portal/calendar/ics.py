@@ -181,11 +181,12 @@ def _language_name(code: str, locale: Locale) -> str:
 def _location(event: Event, lang: str) -> str:
     with force_locale(lang):
         online = str(EventFormat.ONLINE.title)
-    if event.format is EventFormat.ONLINE or not event.venue:
+    venue = localize(event.venue, lang)
+    if event.format is EventFormat.ONLINE or not venue:
         return online
     if event.format is EventFormat.HYBRID:
-        return f"{event.venue} / {online}"
-    return event.venue
+        return f"{venue} / {online}"
+    return venue
 
 
 def _organizer(sender: str) -> vCalAddress:

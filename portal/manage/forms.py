@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from portal.events.models import Event, EventFormat, Speaker
 from portal.events.photos import PHOTO_EXTENSIONS
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
-from portal.i18n import LANGUAGES, _l, language_name
+from portal.i18n import CONTENT_LANGUAGES, LANGUAGES, _l, language_name
 from portal.organizers.models import TokenScope
 from portal.organizers.services import DEFAULT_TOKEN_DAYS, TOKEN_DAYS
 from portal.timeutil import to_zone
@@ -135,11 +135,6 @@ class EventForm(FlaskForm):
         choices=[SelectChoice(member.value, member.title) for member in EventFormat],
         default=EventFormat.IN_PERSON.value,
     )
-    venue = StringField(
-        _l("Venue"),
-        validators=[Length(max=300)],
-        description=_l("Building and city. Leave empty for an online event."),
-    )
     capacity_in_person = IntegerField(
         _l("Seats in person"),
         validators=[Optional()],
@@ -164,7 +159,7 @@ class EventForm(FlaskForm):
         description=_l("Optional. In the event's time zone."),
     )
 
-    TEXT_FIELDS = ("title", "summary", "description")
+    TEXT_FIELDS = ("title", "summary", "description", "venue")
 
     def service_fields(self) -> dict[str, Any]:
         """The form's data under the names `portal.events.services` uses."""
@@ -186,7 +181,6 @@ class EventForm(FlaskForm):
             "slug": event.slug,
             "timezone": event.timezone,
             "format": event.format.value,
-            "venue": event.venue,
             "capacity_in_person": event.capacity_in_person,
             "capacity_online": event.capacity_online,
             "moderated": event.moderated,
@@ -266,7 +260,10 @@ def _texts_by_field(item: Any, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _per_language(
-    form_class: type[FlaskForm], name: str, make_field: Any, languages: tuple[str, ...] = LANGUAGES
+    form_class: type[FlaskForm],
+    name: str,
+    make_field: Any,
+    languages: tuple[str, ...] = CONTENT_LANGUAGES,
 ) -> None:
     """Give `form_class` one field per language, named ``<name>_<lang>``."""
     for lang in languages:
@@ -283,6 +280,15 @@ _per_language(
     EventForm,
     "description",
     lambda lang: TextAreaField(_l("Description"), validators=[Length(max=20000)]),
+)
+_per_language(
+    EventForm,
+    "venue",
+    lambda lang: StringField(
+        _l("Venue"),
+        validators=[Length(max=300)],
+        description=_l("Building and city. Leave empty for an online event."),
+    ),
 )
 _per_language(
     SpeakerForm,

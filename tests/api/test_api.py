@@ -292,7 +292,7 @@ def test_another_organizers_token_is_forbidden_and_an_admins_allowed(api, manage
     allowed = api.patch("/api/v1/events/briefing", change, token=admin)
 
     assert forbidden.status_code == 403 and _error(forbidden)["code"] == "forbidden"
-    assert allowed.status_code == 200 and allowed.json["venue"] == "Room XX"
+    assert allowed.status_code == 200 and allowed.json["venue"] == {"en": "Room XX"}
 
 
 def test_patch_of_an_unknown_event_is_404(api, token):
