@@ -77,7 +77,9 @@ def test_the_switcher_offers_the_six_each_by_its_own_name(client):
     event = create_event()
     html = client.get(f"/ar/events/{event.slug}/").text
     switcher = html.split('class="languages"', 1)[1].split("</nav>", 1)[0]
-    links = re.findall(r'<a href="([^"]+)" hreflang="(\w+)" lang="(\w+)"[^>]*>([^<]+)</a>', switcher)
+    links = re.findall(
+        r'<a href="([^"]+)" hreflang="(\w+)" lang="(\w+)"[^>]*>([^<]+)</a>', switcher
+    )
     assert [(href, code, name) for href, code, _, name in links] == [
         (f"/{code}/events/{event.slug}/", code, OWN_NAMES[code]) for code in LANGUAGES
     ]

@@ -37,7 +37,9 @@ def test_stylesheet_uses_logical_properties_only(path):
 
 
 def test_the_check_finds_a_physical_side_but_not_one_in_a_comment():
-    css = "/* not left here */\n.a { margin-left: 1rem; }\n.b { text-align: right }\n.c { inset: 0 }"
+    css = (
+        "/* not left here */\n.a { margin-left: 1rem; }\n.b { text-align: right }\n.c { inset: 0 }"
+    )
     assert physical_sides(css) == ["2: .a { margin-left: 1rem; }", "3: .b { text-align: right }"]
 
 
