@@ -168,3 +168,11 @@ def test_french_mail_keeps_its_left_to_right_layout(app):
     (message,) = outbox("f@example.org")
     assert '<html lang="fr" dir="ltr">' in message.html_body
     assert "border-left:4px solid" in message.html_body and "border-right" not in message.html_body
+
+
+def test_what_people_type_keeps_its_own_direction_in_an_arabic_form(client):
+    event = create_event()
+    html = client.get(f"/ar/events/{event.slug}/register").text
+    for name in ("given_name", "family_name", "organization", "function"):
+        assert re.search(rf'<input[^>]*dir="auto"[^>]*id="{name}"', html), name
+    assert re.search(r'<input[^>]*dir="ltr"[^>]*id="email"', html)
