@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from portal.i18n import LANGUAGES
-from tests.system.browsing import require_chromium
+from tests.system.browsing import CHROMIUM, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
