@@ -55,7 +55,7 @@ def test_there_is_no_catalogue_of_a_language_the_site_does_not_offer():
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_every_message_is_translated_and_none_is_fuzzy(lang, extracted):
     path = _catalogue_path(lang)
-    assert path.exists(), f"no catalogue for {lang}: run `portal translate init {lang}`"
+    assert path.exists(), f"no catalogue for {lang} (pybabel init -l {lang}, then fill it)"
     catalogue = _read(path)
     known = {(_msgid(message.id), message.context) for message in catalogue if message.id}
     assert extracted - known == set(), "run `portal translate update`"
