@@ -14,6 +14,7 @@ from portal.i18n import LANGUAGES
 from tests.factories import create_event, create_registration
 from tests.mail.helpers import outbox
 
+SIX_TITLES = {"ar": "إطلاق التقرير", "zh": "报告发布", "ru": "Презентация доклада"}
 OWN_NAMES = {
     "ar": "العربية",
     "zh": "中文",
@@ -176,3 +177,19 @@ def test_what_people_type_keeps_its_own_direction_in_an_arabic_form(client):
     for name in ("given_name", "family_name", "organization", "function"):
         assert re.search(rf'<input[^>]*dir="auto"[^>]*id="{name}"', html), name
     assert re.search(r'<input[^>]*dir="ltr"[^>]*id="email"', html)
+
+
+@pytest.mark.parametrize("lang", ["ar", "zh", "ru"])
+def test_mail_goes_out_in_the_registrants_language(app, lang):
+    event = create_event(title={"en": "Launch", lang: SIX_TITLES[lang]})
+    create_registration(event, language=lang, email=f"{lang}@example.org")
+
+    (message,) = outbox(f"{lang}@example.org")
+
+    assert message.language == lang
+    assert f'<html lang="{lang}"' in message.html_body
+    assert SIX_TITLES[lang] in message.subject and SIX_TITLES[lang] in message.text_body
+    assert f"/{lang}/registrations/" in message.text_body
+    invitation = message.attachments[0]["content"]
+    invitation = invitation.decode() if isinstance(invitation, bytes) else invitation
+    assert SIX_TITLES[lang] in invitation
