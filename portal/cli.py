@@ -302,7 +302,7 @@ def _demo_worker(app: Flask, stop: threading.Event) -> None:
 
 @click.group()
 def translate() -> None:
-    """Maintain the French and Spanish catalogs (wraps pybabel)."""
+    """Maintain the catalogs of the languages other than English (wraps pybabel)."""
 
 
 def _pybabel(*args: str) -> None:

@@ -14,9 +14,27 @@ from flask_babel import lazy_gettext as _l  # noqa: F401
 
 from portal import timeutil
 
-#: Interface languages, in the order the language switcher shows them.
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+#: Interface languages: the six official languages of the United Nations, in the order UN
+#: sites list them in their language switchers (by their names in English: Arabic, Chinese,
+#: English, French, Russian, Spanish).
+LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
 DEFAULT_LANGUAGE = "en"
+#: The order back-office forms ask for content in: English first, since it is required and
+#: shown wherever a translation is missing.
+CONTENT_LANGUAGES: tuple[str, ...] = (
+    DEFAULT_LANGUAGE,
+    *(code for code in LANGUAGES if code != DEFAULT_LANGUAGE),
+)
+
+#: One sentence per language for content shown in English instead, so that no language
+#: name is pasted into a sentence.
+_FALLBACK_NOTES = {
+    "ar": _l("Not available in Arabic; shown in English."),
+    "zh": _l("Not available in Chinese; shown in English."),
+    "fr": _l("Not available in French; shown in English."),
+    "ru": _l("Not available in Russian; shown in English."),
+    "es": _l("Not available in Spanish; shown in English."),
+}
 
 
 def current_language() -> str:
@@ -57,6 +75,21 @@ def join_list(items: Sequence[str], lang: str | None = None) -> str:
     """Items joined as the reader's language joins a list: « a, b et c », "a, b and c"."""
     lang = lang or current_language()
     return format_list(list(items), locale=_LIST_LOCALES.get(lang, lang))
+
+
+def text_direction(code: str | None = None) -> str:
+    """``rtl`` for Arabic, ``ltr`` for the others (the current language by default)."""
+    return "rtl" if Locale.parse(code or current_language()).text_direction == "rtl" else "ltr"
+
+
+def fallback_note(*texts: Mapping[str, str] | None, lang: str | None = None) -> str | None:
+    """The note to show when any of `texts` is read in English instead of `lang`."""
+    lang = lang or current_language()
+    if lang == DEFAULT_LANGUAGE:
+        return None
+    if any(text and localized_language(text, lang) != lang for text in texts):
+        return str(_FALLBACK_NOTES[lang])
+    return None
 
 
 def localize(texts: Mapping[str, str] | None, lang: str | None = None) -> str:

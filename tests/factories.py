@@ -33,7 +33,7 @@ def create_event(
         "description": {"en": "First paragraph.\n\nSecond paragraph."},
         "timezone": "Europe/Zurich",
         "format": EventFormat.IN_PERSON,
-        "venue": "Palais des Nations, Genève",
+        "venue": {"en": "Palais des Nations, Genève"},
         "status": EventStatus.PUBLISHED,
         "starts_at": starts_at,
         "ends_at": starts_at + duration,

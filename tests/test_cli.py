@@ -46,7 +46,7 @@ def test_demo_holds_the_launch_as_past_and_an_open_upcoming_event(client, runner
         event for event in upcoming if registration_window(event) is RegistrationWindow.OPEN
     ]
     assert open_upcoming, "the demo needs an upcoming event with registration open"
-    assert all(len(event.speakers) >= 1 and len(event.streams) == 3 for event in open_upcoming)
+    assert all(len(event.speakers) >= 1 and len(event.streams) >= 3 for event in open_upcoming)
 
     page = client.get(f"/fr/events/{LAUNCH}/").text
     for name in ("António Guterres", "António Vitorino", "Sylvia Lopez-Ekra"):

@@ -48,7 +48,7 @@ from portal.api.fields import (
 from portal.events import services
 from portal.events.models import Event, EventFormat, EventStatus
 from portal.exports.registrations import parse_statuses
-from portal.i18n import LANGUAGES, _l, current_language
+from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, _l, current_language, localize
 from portal.organizers.models import Organizer
 from portal.registration.models import (
     Attendance,
@@ -209,7 +209,16 @@ class EventSchema(Closed):
         attribute="ends_at", dump_only=True, required=True, metadata=_UTC_TIME_DOC
     )
     format = fields.Enum(EventFormat, by_value=True, required=True)
-    venue = fields.String(required=True)
+    venue = fields.Function(
+        lambda event: localize(event.venue, DEFAULT_LANGUAGE),
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "The venue in English (or the language it was given in); "
+            "`venues` has it by language.",
+        },
+    )
+    venues = fields.Nested(LocalizedTextSchema, attribute="venue", required=True)
     capacity = Itself(CapacitySchema, required=True)
     moderated = fields.Boolean(required=True)
     registration_opens_at = LocalTime(required=True, allow_none=True, metadata=_LOCAL_TIME_DOC)
@@ -450,7 +459,7 @@ class EventInputSchema(Closed):
     ends_at = LocalTime(required=True, metadata=_LOCAL_TIME_INPUT_DOC)
     timezone = PassedString(required=True, metadata=_ZONE_DOC)
     format = PassedEnum(EventFormat, by_value=True, required=True)
-    venue = PassedString()
+    venue = PassedRaw(metadata={"json_schema": _ENGLISH_OR_TEXTS})
     capacity = fields.Nested(CapacityInputSchema)
     moderated = PassedBoolean()
     registration_opens_at = LocalTime(allow_none=True, metadata=_LOCAL_TIME_INPUT_DOC)

@@ -188,11 +188,12 @@ def _programme_line(item: ProgrammeItem, lang: str) -> str:
 def _location(event: Event, lang: str) -> str:
     with force_locale(lang):
         online = str(EventFormat.ONLINE.title)
-        if event.format is EventFormat.ONLINE or not event.venue:
+        venue = localize(event.venue, lang)
+        if event.format is EventFormat.ONLINE or not venue:
             return online
         if event.format is EventFormat.HYBRID:
-            return gettext("%(venue)s and online", venue=event.venue)
-    return event.venue
+            return gettext("%(venue)s and online", venue=venue)
+    return venue
 
 
 def _organizer(sender: str) -> vCalAddress:

@@ -23,7 +23,7 @@ def google_calendar_link(event: Event, lang: str, event_url: str) -> str:
         "text": localize(event.title, lang),
         "dates": f"{start}/{end}",
         "details": f"{localize(event.summary, lang)}\n\n{event_url}".strip(),
-        "location": event.venue,
+        "location": localize(event.venue, lang),
         "ctz": event.timezone,
     }
     return f"{GOOGLE}?{urlencode(query)}"
@@ -39,7 +39,7 @@ def outlook_calendar_link(event: Event, lang: str, event_url: str) -> str:
         "startdt": start,
         "enddt": end,
         "body": f"{localize(event.summary, lang)}\n\n{event_url}".strip(),
-        "location": event.venue,
+        "location": localize(event.venue, lang),
     }
     return f"{OUTLOOK}?{urlencode(query)}"
 

@@ -64,8 +64,8 @@ class Event(db.Model):
     #: IANA zone of the venue, e.g. ``Europe/Zurich``.
     timezone: Mapped[str] = mapped_column(String(64))
     format: Mapped[EventFormat] = mapped_column(enum_column(EventFormat))
-    #: Where it takes place (building, city); may be empty for online events.
-    venue: Mapped[str] = mapped_column(String(300), default="")
+    #: Where it takes place (building, city) by language; may be empty for online events.
+    venue: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
     #: Seats per attendance mode; NULL means unlimited.
     capacity_in_person: Mapped[int | None]
     capacity_online: Mapped[int | None]
@@ -131,6 +131,28 @@ class Event(db.Model):
 
     def localized_title(self, lang: str | None = None) -> str:
         return localize(self.title, lang)
+
+    def untranslated_texts(self, lang: str) -> list[str]:
+        """Which of ``title``, ``summary``, ``description``, ``venue``, ``speakers`` and
+        ``programme`` have an English text but none in `lang`: readers of `lang` see English
+        there."""
+        groups: dict[str, list[dict[str, str]]] = {
+            "title": [self.title],
+            "summary": [self.summary],
+            "description": [self.description],
+            "venue": [self.venue],
+            "speakers": [
+                texts
+                for speaker in self.speakers
+                for texts in (speaker.role, speaker.function, speaker.organization)
+            ],
+            "programme": [texts for item in self.programme for texts in (item.title, item.details)],
+        }
+        return [
+            name
+            for name, texts in groups.items()
+            if any(text.get("en") and not text.get(lang) for text in texts)
+        ]
 
 
 class Speaker(db.Model):

@@ -301,7 +301,7 @@ def _apply_event_fields(event: Event, fields: Mapping[str, Any]) -> dict[str, tu
         ),
         "timezone": _clean_zone_name,
         "format": _clean_format,
-        "venue": lambda value: clean_text(value, "venue", max_length=300),
+        "venue": _clean_venue,
         "capacity_in_person": lambda value: _clean_capacity(value, "capacity_in_person"),
         "capacity_online": lambda value: _clean_capacity(value, "capacity_online"),
         "moderated": _clean_flag,
@@ -368,6 +368,18 @@ def _clean_zone_name(value: Any) -> str:
             "timezone", _l("Choose a time zone from the list, such as Europe/Zurich.")
         )
     return zone_name
+
+
+def _clean_venue(value: Any) -> dict[str, str]:
+    """The venue by language; a plain string, as clients of the API sent before the venue had
+    languages, is the English text. Any text given needs its English one."""
+    if isinstance(value, str) or value is None:
+        text = clean_text(value, "venue", max_length=300)
+        return {"en": text} if text else {}
+    venue = clean_localized(value, "venue", max_length=300)
+    if venue and "en" not in venue:
+        raise InvalidField("venue.en", _l("The English text is required."))
+    return venue
 
 
 def _clean_format(value: Any) -> EventFormat:

@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from portal.events.models import Event, EventFormat, ProgrammeItem, Speaker
 from portal.events.photos import PHOTO_EXTENSIONS
 from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
-from portal.i18n import LANGUAGES, _l, language_in, language_label, language_name
+from portal.i18n import CONTENT_LANGUAGES, LANGUAGES, _l, language_in, language_label, language_name
 from portal.organizers.models import TokenScope
 from portal.organizers.services import DEFAULT_TOKEN_DAYS, TOKEN_DAYS
 from portal.timeutil import to_zone
@@ -142,11 +142,6 @@ class EventForm(FlaskForm):
         choices=[SelectChoice(member.value, member.title) for member in EventFormat],
         default=EventFormat.IN_PERSON.value,
     )
-    venue = StringField(
-        _l("Venue"),
-        validators=[Length(max=300)],
-        description=_l("Building and city. Leave empty for an online event."),
-    )
     capacity_in_person = IntegerField(
         _l("Seats in person"),
         validators=[Optional()],
@@ -176,7 +171,7 @@ class EventForm(FlaskForm):
         validators=[Optional()],
     )
 
-    TEXT_FIELDS = ("title", "summary", "description")
+    TEXT_FIELDS = ("title", "summary", "description", "venue")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,7 +201,6 @@ class EventForm(FlaskForm):
             "slug": event.slug,
             "timezone": event.timezone,
             "format": event.format.value,
-            "venue": event.venue,
             "capacity_in_person": event.capacity_in_person,
             "capacity_online": event.capacity_online,
             "moderated": event.moderated,
@@ -327,7 +321,10 @@ def _texts_by_field(item: Any, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _per_language(
-    form_class: type[FlaskForm], name: str, make_field: Any, languages: tuple[str, ...] = LANGUAGES
+    form_class: type[FlaskForm],
+    name: str,
+    make_field: Any,
+    languages: tuple[str, ...] = CONTENT_LANGUAGES,
 ) -> None:
     """Give `form_class` one field per language, named ``<name>_<lang>``."""
     for lang in languages:
@@ -344,6 +341,15 @@ _per_language(
     EventForm,
     "description",
     lambda lang: TextAreaField(_l("Description"), validators=[Length(max=20000)]),
+)
+_per_language(
+    EventForm,
+    "venue",
+    lambda lang: StringField(
+        _l("Venue"),
+        validators=[Length(max=300)],
+        description=_l("Building and city. Leave empty for an online event."),
+    ),
 )
 _per_language(
     SpeakerForm,

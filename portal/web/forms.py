@@ -24,11 +24,14 @@ def show_errors(form: FlaskForm, error: InvalidField) -> None:
     """Attach a service's errors to the form fields they concern.
 
     Services name fields with dots (``title.en``, ``answers.12``); forms name the same
-    inputs with underscores (``title_en``, ``answers_12``). An error about no input of the
-    form is shown above it.
+    inputs with underscores (``title_en``, ``answers_12``). An error about a text by language
+    as a whole (``venue``) goes to its English input, the one that is required; an error about
+    no input of the form is shown above it.
     """
     for each in getattr(error, "errors", [error]):
         name = each.field.replace(".", "_")
+        if name not in form and f"{name}_en" in form:
+            name = f"{name}_en"
         if name in form:
             form[name].errors = [*form[name].errors, str(each.message)]
         else:

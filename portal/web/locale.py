@@ -21,9 +21,16 @@ def select_locale() -> str:
 
 
 def best_accepted_language() -> str:
+    """The reader's most preferred language that the site has, matched on its primary subtag,
+    so that ``zh-TW`` or ``zh-Hans-CN`` reads Chinese and ``ar-EG`` Arabic even when English
+    comes next in the list."""
     if not request:
         return DEFAULT_LANGUAGE
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    for value, quality in request.accept_languages:
+        primary = value.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
 
 
 def language_prefixed(blueprint: Blueprint) -> Blueprint:

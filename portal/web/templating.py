@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import pgettext
+from markupsafe import Markup
 from wtforms import Field
 
 from portal import i18n, timeutil
@@ -20,6 +23,11 @@ def init_app(app: Flask) -> None:
         language_in=i18n.language_in,
         language_label=i18n.language_label,
         language_list=i18n.language_list,
+        join_list=i18n.join_list,
+        text_direction=i18n.text_direction,
+        content_languages=i18n.CONTENT_LANGUAGES,
+        fallback_note=i18n.fallback_note,
+        content_attributes=content_attributes,
         format_long_date=i18n.format_long_date,
         format_short_time=i18n.format_short_time,
         format_time_range=i18n.format_time_range,
@@ -37,13 +45,18 @@ def init_app(app: Flask) -> None:
         format_checkin_code=qr.format_code,
     )
     app.jinja_env.filters["in_zone"] = timeutil.to_zone
+    app.jinja_env.filters["isolate"] = isolate
     app.context_processor(_language_context)
 
 
 def _language_context() -> dict:
     # Emails are rendered outside requests too: they have no language switcher.
     links = _language_links() if has_request_context() else []
-    return {"current_lang": i18n.current_language(), "language_links": links}
+    return {
+        "current_lang": i18n.current_language(),
+        "current_dir": i18n.text_direction(),
+        "language_links": links,
+    }
 
 
 def _language_links() -> list[dict[str, str]]:
@@ -59,6 +72,23 @@ def _language_links() -> list[dict[str, str]]:
             url = url_for("public.index", lang=code)
         links.append({"code": code, "name": i18n.language_name(code), "url": url})
     return links
+
+
+def content_attributes(texts: Mapping[str, str] | None) -> Markup:
+    """``lang`` (and ``dir`` when it differs from the page's) for an organizer's text as
+    `localize` shows it: English inside an Arabic page reads left to right."""
+    lang = i18n.localized_language(texts)
+    attributes = Markup(' lang="{}"').format(lang)
+    direction = i18n.text_direction(lang)
+    if direction != i18n.text_direction():
+        attributes += Markup(' dir="{}"').format(direction)
+    return attributes
+
+
+def isolate(value: object) -> Markup:
+    """A name, address or title set apart from the sentence around it, so that a Latin name
+    keeps its order inside Arabic text (and an Arabic one inside English)."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 def input_attributes(
@@ -77,6 +107,7 @@ def input_attributes(
         attributes["aria-invalid"] = "true"
     if lang:
         attributes["lang"] = lang
+        attributes["dir"] = i18n.text_direction(lang)
     if required:
         attributes["required"] = True
     return attributes

@@ -134,7 +134,7 @@ def test_event_file_carries_what_calendars_need(app, client):
     app.config["MAIL_DEFAULT_SENDER"] = "Events team <events@example.org>"
     event = create_event(
         format=EventFormat.HYBRID,
-        venue="Palais des Nations, Genève",
+        venue={"en": "Palais des Nations, Genève"},
         speakers=[
             {
                 "name": "Amina Diallo",
@@ -174,7 +174,7 @@ def test_event_file_carries_what_calendars_need(app, client):
 
 
 def test_online_event_is_located_online(client):
-    event = create_event(format=EventFormat.ONLINE, venue="")
+    event = create_event(format=EventFormat.ONLINE, venue={})
 
     found = vevent(client.get(f"/events/{event.slug}.ics?lang=es").data)
 
@@ -196,7 +196,7 @@ def test_text_in_the_chosen_language(client, query, accept, lang):
         speakers=[{"name": "Amina Diallo", "function": {"en": "Director", "fr": "Directrice"}}],
         streams={"es": "https://stream.example.org/es"},
         format=EventFormat.ONLINE,
-        venue="",
+        venue={},
     )
     headers = {"Accept-Language": accept} if accept else {}
 

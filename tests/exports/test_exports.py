@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from openapi_core.testing import MockRequest
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
@@ -22,6 +22,7 @@ from portal.exports import registrations as export_registrations
 from portal.exports import writers
 from portal.exports.registrations import COLUMNS, parse_statuses, registration_table
 from portal.extensions import db
+from portal.i18n import language_title
 from portal.registration.models import Registration, RegistrationState
 from portal.validation import InvalidField
 from tests.factories import create_event, create_organizer, create_registration
@@ -58,7 +59,6 @@ DANGEROUS = {
     "\t=1+1": "'\t=1+1",
     "\r=1+1": "'\r=1+1",
 }
-
 
 
 def _read_csv(response: TestResponse) -> list[list[str]]:
@@ -589,3 +589,20 @@ def test_the_documented_columns_are_the_specified_ones(app):
         specified = [(spec.documented_header, spec.content) for spec in COLUMNS]
 
     assert documented == [("header (English)", "content"), *specified]
+
+
+@pytest.mark.parametrize(("lang", "header"), [("ar", "ar-EG"), ("zh", "zh-CN"), ("ru", "ru")])
+def test_api_export_in_the_new_languages(client, manager, token, lang, header):
+    """Headers and words in Arabic, Chinese and Russian, by parameter or by Accept-Language;
+    the registrant's language is named in the export's."""
+    event = create_event(managers=[manager])
+    create_registration(event, language="fr")
+    path = f"/api/v1/events/{event.slug}/registrations.csv"
+
+    by_parameter = _read_csv(_api_get(client, path, token, f"?lang={lang}"))
+    by_header = _read_csv(_api_get(client, path, token, **{"Accept-Language": header}))
+
+    with force_locale(lang):
+        assert by_parameter[0][1] == gettext("Status")
+    assert by_header[0] == by_parameter[0]
+    assert language_title("fr", lang) in by_parameter[1]  # "Французский"

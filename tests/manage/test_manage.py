@@ -28,7 +28,7 @@ def _event_form(**overrides):
         "starts_at": "2027-03-30T15:00",
         "ends_at": "2027-03-30T16:30",
         "format": "hybrid",
-        "venue": "Palais des Nations, Genève",
+        "venue_en": "Palais des Nations, Genève",
         "capacity_in_person": "80",
         "capacity_online": "",
         "registration_opens_at": "",
@@ -192,7 +192,7 @@ def test_invalid_event_shows_field_errors_in_the_organizers_language(organizer_c
         ({"title_en": ""}, "The English text is required."),
         ({"starts_at": "30/03/2027"}, "Not a valid datetime value."),
         ({"capacity_in_person": "-3"}, "Enter a whole number of seats"),
-        ({"venue": "", "format": "in_person"}, "Say where the event takes place."),
+        ({"venue_en": "", "format": "in_person"}, "Say where the event takes place."),
         ({"title_en": "Bell\x07"}, "Remove the control characters"),
     ],
 )

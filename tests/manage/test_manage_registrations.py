@@ -29,7 +29,7 @@ def _list_url(event, **args) -> str:
 
 def _names(page) -> list[str]:
     """Names in the table's rows, top to bottom."""
-    return re.findall(r'<th scope="row">([^<]+)<br>', page.text)
+    return re.findall(r'<th scope="row"><bdi>([^<]+)</bdi><br>', page.text)
 
 
 def _post(client, event, registration, action, data=None, query=""):

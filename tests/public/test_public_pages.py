@@ -109,7 +109,7 @@ def test_event_page_shows_programme_in_the_events_zone(client):
 
 
 def test_online_event_says_online(client):
-    event = create_event(format=EventFormat.ONLINE, venue="")
+    event = create_event(format=EventFormat.ONLINE, venue={})
     assert "En ligne" in client.get(f"/fr/events/{event.slug}/").text
 
 

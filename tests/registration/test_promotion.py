@@ -102,7 +102,7 @@ def _link(registration) -> str:
 
 
 def test_a_capacity_raised_through_the_api_promotes_the_queue_in_order(api, client, manager, token):
-    event = create_event(format=EventFormat.ONLINE, venue="", capacity_online=3, managers=[manager])
+    event = create_event(format=EventFormat.ONLINE, venue={}, capacity_online=3, managers=[manager])
     _, waiting = _queue(event, seats=3, waiting=12, attendance="online")
 
     response = api.patch(f"/api/v1/events/{event.slug}", {"capacity": {"online": 5}}, token=token)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -72,3 +76,55 @@ def test_registrations_made_before_the_privacy_migration_keep_their_consent(app)
             text("SELECT consent_version, consent_language, erased_at FROM registrations")
         ).one()
     assert tuple(row) == ("2026-12-01", "es", None)
+
+
+def test_a_venue_of_one_string_becomes_the_english_one(app):
+    """The migration to venues by language keeps each existing venue as its English text."""
+    before_venues = "6c2e8a4d1f37"
+    downgrade(revision=before_venues)
+    try:
+        events = sa.table(
+            "events",
+            *(sa.column(name) for name in ("uid", "slug", "title", "summary", "description")),
+            *(sa.column(name) for name in ("timezone", "format", "venue", "moderated", "status")),
+            *(sa.column(name) for name in ("waitlist_enabled", "seats_version", "sequence")),
+            *(sa.column(name) for name in ("starts_at", "ends_at", "created_at", "updated_at")),
+        )
+        moment = datetime(2027, 3, 30, 13, 0)
+        common = {
+            "title": '{"en": "Launch"}',
+            "summary": "{}",
+            "description": "{}",
+            "timezone": "Europe/Zurich",
+            "moderated": False,
+            "status": "published",
+            "waitlist_enabled": True,
+            "seats_version": 0,
+            "sequence": 0,
+            "starts_at": moment,
+            "ends_at": moment + timedelta(hours=2),
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        with db.engine.begin() as connection:
+            connection.execute(
+                events.insert(),
+                [
+                    {
+                        **common,
+                        "uid": "a",
+                        "slug": "geneva",
+                        "format": "in_person",
+                        "venue": "Palais des Nations, Genève",
+                    },
+                    {**common, "uid": "b", "slug": "online", "format": "online", "venue": ""},
+                ],
+            )
+    finally:
+        upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT slug, venue FROM events ORDER BY slug")).all()
+        connection.execute(sa.text("DELETE FROM events"))
+        connection.commit()
+    venues = {slug: json.loads(venue) if isinstance(venue, str) else venue for slug, venue in rows}
+    assert venues == {"geneva": {"en": "Palais des Nations, Genève"}, "online": {}}
