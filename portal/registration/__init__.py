@@ -9,10 +9,12 @@ from portal.events.signals import event_cancelled, event_rescheduled, seats_chan
 
 def init_app(app: Flask) -> None:
     """Write to registrants when their event moves or is cancelled, give seats an event gains
-    to the people waiting for them, and let the mail worker render what is written."""
-    from portal.registration import notifications, services
+    to the people waiting for them, let the mail worker render what is written, and keep the
+    registrations' search columns filled."""
+    from portal.registration import notifications, queries, services
 
     event_rescheduled.connect(services.notify_event_rescheduled, weak=False)
     event_cancelled.connect(services.notify_event_cancelled, weak=False)
     seats_changed.connect(services.fill_free_seats, weak=False)
     notifications.register_renderers()
+    queries.init_search_columns()
