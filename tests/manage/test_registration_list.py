@@ -246,7 +246,7 @@ def test_counts_are_written_in_the_readers_locale(app):
         with force_locale("fr"):
             assert _range_text(page) == "1\u202f201–1\u202f250 sur 2\u202f001"
         with force_locale("es"):
-            assert _range_text(page) == "1201–1250 de 2001"
+            assert _range_text(page) == "1.201–1.250 de 2.001"
     assert list(Page([None], 1, 50, 2001).window) == [1, 2, 3, 4, 5]
     assert list(page.window) == [23, 24, 25, 26, 27]
     assert list(Page([None], 41, 50, 2001).window) == [39, 40, 41]
