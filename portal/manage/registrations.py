@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -324,7 +323,15 @@ def registrations(slug: str):
         positions=waitlist_positions(page.items),
         countries={r.country: country_name(r.country, lang) for r in page.items if r.country},
         questions=list(event.questions),
-        answer_text=partial(_answer_text, lang),
+        question_labels={
+            question.id: localize(question.label, lang) for question in event.questions
+        },
+        answer_text=_answer_texts(event, lang),
+        titles={
+            member: str(member.title)
+            for kind in (RegistrationState, ParticipantCategory, Attendance)
+            for member in kind
+        },
         list_args=list_args,
         filter_args=_filter_args(list_args),
         is_filtered=not filters.is_empty,
@@ -347,17 +354,29 @@ def _range_text(page: Page) -> str:
     )
 
 
-def _answer_text(lang: str, question: Question, answers: Mapping[str, Any] | None) -> str:
-    """A registration's answer to `question` as the list shows it, empty if none."""
-    value = (answers or {}).get(str(question.id))
-    if value is None or value == "" or value == []:
-        return ""
-    if question.kind is QuestionKind.CHECKBOX:
-        return _("Yes") if value is True else _("No")
-    labels = {choice["value"]: localize(choice["label"], lang) for choice in question.choices}
-    if isinstance(value, list):
-        return "; ".join(labels.get(each) or str(each) for each in value)
-    return labels.get(value) or str(value)
+def _answer_texts(event: Event, lang: str) -> Callable[[Question, Mapping[str, Any] | None], str]:
+    """How a registration's answer to a question reads in the list, empty if none; every
+    label looked up once."""
+    yes, no = _("Yes"), _("No")
+    labels = {
+        question.id: {
+            choice["value"]: localize(choice["label"], lang) for choice in question.choices
+        }
+        for question in event.questions
+    }
+
+    def answer_text(question: Question, answers: Mapping[str, Any] | None) -> str:
+        value = (answers or {}).get(str(question.id))
+        if value is None or value == "" or value == []:
+            return ""
+        if question.kind is QuestionKind.CHECKBOX:
+            return yes if value is True else no
+        options = labels[question.id]
+        if isinstance(value, list):
+            return "; ".join(options.get(each) or str(each) for each in value)
+        return options.get(value) or str(value)
+
+    return answer_text
 
 
 def _message_url(event: Event, list_args: Mapping[str, str]) -> str:
