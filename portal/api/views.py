@@ -119,7 +119,10 @@ def event_registrations(slug: str):
     query = load_query(RegistrationQuerySchema(), request.args)
     page, per_page, status = query["page"], query["per_page"], query.get("status")
     result = find_registrations(
-        found, RegistrationFilters(state=status), page=page, per_page=per_page
+        found,
+        RegistrationFilters(states=frozenset({status} if status else ())),
+        page=page,
+        per_page=per_page,
     )
     next_url = None
     if result.has_next:
@@ -208,9 +211,7 @@ def _json_object_body() -> Mapping[str, Any]:
     return body
 
 
-def _apply_lists_and_status(
-    event: Event, actor: Actor, changes: EventChanges
-) -> None:
+def _apply_lists_and_status(event: Event, actor: Actor, changes: EventChanges) -> None:
     if changes.speakers is not None:
         services.replace_speakers(event, actor, changes.speakers)
     if changes.streams is not None:

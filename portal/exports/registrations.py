@@ -43,6 +43,7 @@ from portal.registration.models import (
     Registration,
     RegistrationState,
 )
+from portal.registration.queries import EVERYONE, RegistrationFilters, conditions
 from portal.timeutil import now_utc
 from portal.validation import InvalidField
 
@@ -283,9 +284,13 @@ def parse_statuses(values: Iterable[str]) -> frozenset[RegistrationState]:
 
 
 def registration_table(
-    event: Event, statuses: frozenset[RegistrationState], lang: str
+    event: Event,
+    statuses: frozenset[RegistrationState],
+    lang: str,
+    filters: RegistrationFilters = EVERYONE,
 ) -> RegistrationTable:
-    """The attendee list of `event` in `lang`, only `statuses` if any are given.
+    """The attendee list of `event` in `lang`, only `statuses` if any are given, and only the
+    registrations `filters` match (those of the organizers' list).
 
     Every text is rendered here, in `lang`; the rows can then be read later (as a response
     streams) with nothing but the database session.
@@ -293,7 +298,7 @@ def registration_table(
     with force_locale(lang):
         columns = _columns(list(event.questions), lang)
         title = gettext("Registrations")
-    query = registration_rows_query(event.id, statuses)
+    query = registration_rows_query(event.id, statuses, filters)
     # Each row's values, read by name from its mapping, in the order of the columns: C code,
     # some four times faster than reading the row's attributes, and no Python call for a value
     # that is its cell as it is.
@@ -312,12 +317,16 @@ def registration_table(
     return RegistrationTable(name=name, title=title[:31], columns=columns, rows=rows)
 
 
-def registration_rows_query(event_id: int, statuses: frozenset[RegistrationState]) -> Select:
-    """The columns that `COLUMNS` read, each under its name, of the event's registrations in
-    the order of registration, fetched in batches; erased ones, which hold nobody's data,
-    are left out."""
+def registration_rows_query(
+    event_id: int,
+    statuses: frozenset[RegistrationState],
+    filters: RegistrationFilters = EVERYONE,
+) -> Select:
+    """The columns that `COLUMNS` read, each under its name, of the event's registrations
+    that `filters` match, in the order of registration, fetched in batches; erased ones,
+    which hold nobody's data, are left out."""
     query = select(*_SELECTED).where(
-        Registration.event_id == event_id, Registration.erased_at.is_(None)
+        Registration.event_id == event_id, Registration.erased_at.is_(None), *conditions(filters)
     )
     if statuses:
         query = query.where(Registration.state.in_(sorted(statuses)))

@@ -111,7 +111,9 @@ def search(event: Event, typed: str) -> list[Registration]:
     """Everyone expected at the door (confirmed, in person) whose name, email address or
     organization holds `typed`, by family name: all of them, so that nobody is missed."""
     filters = RegistrationFilters(
-        search=typed, state=RegistrationState.CONFIRMED, attendance=Attendance.IN_PERSON
+        search=typed,
+        states=frozenset({RegistrationState.CONFIRMED}),
+        attendance=Attendance.IN_PERSON,
     )
     return every_match_by_name(event, filters)
 

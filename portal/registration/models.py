@@ -120,6 +120,9 @@ class Registration(db.Model):
         UniqueConstraint("event_id", "email_normalized"),
         # The waiting list of a mode, in order.
         Index("ix_registrations_queue", "event_id", "attendance", "state", "queued_at"),
+        # The organizers' list: its default order and its order by name.
+        Index("ix_registrations_event_created", "event_id", "created_at", "id"),
+        Index("ix_registrations_event_sort_name", "event_id", "sort_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +147,11 @@ class Registration(db.Model):
     #: Language of every message sent to this person (en, fr or es).
     language: Mapped[str] = mapped_column(String(8))
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    #: Names, address and organization case-folded and without accents, one per line: what
+    #: the organizers' search looks in, alike on every database (`queries.fold`).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    #: Family name then given name, folded like `search_text`: the list's order by name.
+    sort_name: Mapped[str] = mapped_column(String(201), default="")
     #: When the person accepted the privacy notice, which version of it
     #: (`privacy.NOTICE_VERSION` then), and the language they read it in.
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)

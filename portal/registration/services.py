@@ -629,6 +629,15 @@ def approve(registration: Registration, actor: Actor) -> bool:
     """Accept a pending registration: a seat if one is free, else the waiting list."""
     event = lock_seats(registration.event)
     db.session.refresh(registration)
+    return approve_locked(event, registration, actor)
+
+
+# The *_locked decisions are the same, for a caller that already holds the seats' lock
+# (`lock_seats`) and read the registration after taking it: many decisions, one transaction.
+
+
+def approve_locked(event: Event, registration: Registration, actor: Actor) -> bool:
+    """`approve`, under the seats' lock."""
     if registration.state is not RegistrationState.PENDING or registration.is_erased:
         return False
     registration.queued_at = now_utc()
@@ -645,17 +654,35 @@ def approve(registration: Registration, actor: Actor) -> bool:
 def decline(registration: Registration, actor: Actor, note: str = "") -> bool:
     """Turn a registration down, with an optional note to the person; a freed seat is passed
     on to the waiting list."""
-    note = clean_text(note, "note", max_length=2000, multiline=True)
+    note = clean_decline_note(note)
+    event = lock_seats(registration.event)
+    db.session.refresh(registration)
+    return decline_locked(event, registration, actor, note)
+
+
+def decline_locked(event: Event, registration: Registration, actor: Actor, note: str) -> bool:
+    """`decline`, under the seats' lock, with a note already cleaned (`clean_decline_note`)."""
     return _end_registration(
-        registration, actor, RegistrationState.DECLINED, "registration.declined", note
+        event, registration, actor, RegistrationState.DECLINED, "registration.declined", note
     )
+
+
+def clean_decline_note(note: str) -> str:
+    return clean_text(note, "note", max_length=2000, multiline=True)
 
 
 def cancel(registration: Registration, actor: Actor) -> bool:
     """Cancel a registration: the person's own decision (`audit.REGISTRANT`) or an
     organizer's."""
+    event = lock_seats(registration.event)
+    db.session.refresh(registration)
+    return cancel_locked(event, registration, actor)
+
+
+def cancel_locked(event: Event, registration: Registration, actor: Actor) -> bool:
+    """`cancel`, under the seats' lock."""
     return _end_registration(
-        registration, actor, RegistrationState.CANCELLED, "registration.cancelled"
+        event, registration, actor, RegistrationState.CANCELLED, "registration.cancelled"
     )
 
 
@@ -663,6 +690,11 @@ def confirm_from_waitlist(registration: Registration, actor: Actor) -> bool:
     """An organizer gives a waiting person a seat out of turn; only if a seat is free."""
     event = lock_seats(registration.event)
     db.session.refresh(registration)
+    return confirm_from_waitlist_locked(event, registration, actor)
+
+
+def confirm_from_waitlist_locked(event: Event, registration: Registration, actor: Actor) -> bool:
+    """`confirm_from_waitlist`, under the seats' lock."""
     if registration.state is not RegistrationState.WAITLISTED or registration.is_erased:
         return False
     if not has_free_seat(event, registration.attendance):
@@ -674,16 +706,15 @@ def confirm_from_waitlist(registration: Registration, actor: Actor) -> bool:
 
 
 def _end_registration(
+    event: Event,
     registration: Registration,
     actor: Actor,
     state: RegistrationState,
     action: str,
     note: str = "",
 ) -> bool:
-    """End an active registration; the person is told by the email named like the action
-    (``registration.declined``: ``registration_declined``)."""
-    event = lock_seats(registration.event)
-    db.session.refresh(registration)
+    """End an active registration, under the seats' lock; the person is told by the email
+    named like the action (``registration.declined``: ``registration_declined``)."""
     if registration.state not in ACTIVE_STATES or registration.is_erased:
         return False
     held_seat = registration.state is RegistrationState.CONFIRMED

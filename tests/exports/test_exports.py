@@ -380,8 +380,8 @@ def test_the_list_links_to_both_exports_with_its_status(organizer_client, organi
     base = f"/manage/events/{event.slug}/registrations"
 
     page = organizer_client.get(base).text
-    filtered = organizer_client.get(f"{base}?state=waitlisted").text
-    bad = organizer_client.get(f"{base}?state=nonsense").text
+    filtered = organizer_client.get(f"{base}?status=waitlisted").text
+    bad = organizer_client.get(f"{base}?status=nonsense").text
 
     assert f'href="{base}.csv"' in page and f'href="{base}.xlsx"' in page
     assert f'href="{base}.csv?status=waitlisted"' in filtered
