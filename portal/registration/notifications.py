@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import force_locale, gettext, pgettext
+from markupsafe import Markup, escape
 
 from portal.calendar.ics import invitation
 from portal.extensions import db
@@ -63,6 +64,7 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
     event_url = external_url("public.event", lang=lang, slug=event.slug)
     with force_locale(lang):
         opening = salutation(registration)
+        opening_html = salutation(registration, html=True)
         # File names in the reader's language, ASCII only: some mail clients mangle others.
         invitation_name = gettext("invitation.ics")
         code_image_name = gettext("check-in-code.png")
@@ -93,6 +95,7 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
         lang,
         checkin=checkin,
         salutation=opening,
+        salutation_html=opening_html,
         registration=registration,
         event=event,
         event_title=localize(event.title, lang),
@@ -104,18 +107,24 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
     return Rendered(rendered.subject, rendered.text_body, rendered.html_body, attachments)
 
 
-def salutation(registration: Registration) -> str:
+#: One catalogue entry per case of opening, by the person's form of address.
+_SALUTATIONS = {
+    FormOfAddress.MS: ("salutation: to a woman, by her family name", "Dear Ms. %(family_name)s,"),
+    FormOfAddress.MR: ("salutation: to a man, by his family name", "Dear Mr. %(family_name)s,"),
+    None: ("salutation: no form of address given, by full name", "Dear %(name)s,"),
+}
+
+
+def salutation(registration: Registration, *, html: bool = False) -> str:
     """How a message opens, formally, in the current language: one catalogue entry per case,
     so that each language writes its own ("Dear Ms. Diallo," « Madame, » «Estimada señora:»;
     with no form of address, "Dear Aminata Diallo," « Madame, Monsieur, » «Señora, señor:»).
+    For HTML the names are isolated (`<bdi>`), so that a Latin name keeps its order in an
+    Arabic sentence.
     """
+    context, message = _SALUTATIONS[registration.form_of_address]
     names = {"family_name": registration.family_name, "name": registration.full_name}
-    if registration.form_of_address is FormOfAddress.MS:
-        return pgettext(
-            "salutation: to a woman, by her family name", "Dear Ms. %(family_name)s,", **names
-        )
-    if registration.form_of_address is FormOfAddress.MR:
-        return pgettext(
-            "salutation: to a man, by his family name", "Dear Mr. %(family_name)s,", **names
-        )
-    return pgettext("salutation: no form of address given, by full name", "Dear %(name)s,", **names)
+    if not html:
+        return pgettext(context, message, **names)
+    isolated = {key: Markup("<bdi>{}</bdi>").format(value) for key, value in names.items()}
+    return Markup(escape(pgettext(context, message))) % isolated

@@ -22,7 +22,7 @@ from portal.exports import registrations as export_registrations
 from portal.exports import writers
 from portal.exports.registrations import COLUMNS, parse_statuses, registration_table
 from portal.extensions import db
-from portal.i18n import language_title
+from portal.i18n import language_label
 from portal.registration.models import Registration, RegistrationState
 from portal.validation import InvalidField
 from tests.factories import create_event, create_organizer, create_registration
@@ -605,4 +605,4 @@ def test_api_export_in_the_new_languages(client, manager, token, lang, header):
     with force_locale(lang):
         assert by_parameter[0][1] == gettext("Status")
     assert by_header[0] == by_parameter[0]
-    assert language_title("fr", lang) in by_parameter[1]  # "Французский"
+    assert language_label("fr", lang) in by_parameter[1]  # "Французский"

@@ -103,10 +103,10 @@ def test_the_overview_says_which_texts_each_language_lacks(organizer_client, org
     html = organizer_client.get(f"/manage/events/{event.slug}/").text
 
     assert "Arabic: missing, English is shown for Summary and Speakers." in html
-    assert "Chinese: missing, English is shown for Summary, Speakers, and Programme." in html
+    assert "Chinese: missing, English is shown for Summary, Speakers and Programme." in html
     assert "French: missing, English is shown for Speakers and Programme." in html
     assert "Spanish: missing, English is shown for Summary and Programme." in html
-    assert "Russian: missing, English is shown for Summary, Speakers, and Programme." in html
+    assert "Russian: missing, English is shown for Summary, Speakers and Programme." in html
 
 
 def test_a_fully_translated_event_is_complete_in_each_language(organizer_client, organizer):

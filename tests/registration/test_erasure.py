@@ -110,7 +110,7 @@ def test_erasing_a_confirmed_person_promotes_the_waiting_list_without_mailing_th
 
 
 def test_an_erased_registration_keeps_what_statistics_count(app):
-    event = create_event(format="hybrid", venue="Geneva")
+    event = create_event(format="hybrid", venue={"en": "Geneva"})
     registration = create_registration(
         event,
         email="zorq@example.org",

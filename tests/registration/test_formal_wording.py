@@ -66,7 +66,9 @@ def test_every_message_opens_formally_in_the_registrants_language(client, langua
 
     (message,) = outbox("aminata@example.org")
     assert message.text_body.splitlines()[0] == opening
-    assert f"<p>{opening}</p>" in message.html_body
+    # In HTML the names are isolated, so that they keep their order in Arabic sentences.
+    html_opening = re.sub(r"(Diallo|Aminata Diallo)", r"<bdi>\1</bdi>", opening, count=1)
+    assert f"<p>{html_opening}</p>" in message.html_body
     assert "/a " not in message.text_body and "/o " not in message.text_body
 
 
@@ -292,7 +294,7 @@ def test_counts_are_headed_in_the_plural_and_the_period_has_its_own_name(client)
 
     assert f"Confirmées{NBSP}: 2" in overview and f"Confirmée{NBSP}: 2" not in overview
     assert "Période d'inscription" in overview
-    assert "Anglais\u00a0: traduit" in overview
+    assert "Chinois" in overview and "traduction incomplète" in overview
     assert f"Confirmées{NBSP}: 2" in registrations
     assert '<th scope="col">Arrivées enregistrées</th><th scope="col">Confirmées</th>' in checkin
 
