@@ -26,7 +26,7 @@ def _url(event, suffix="") -> str:
 
 
 def _names(page) -> list[str]:
-    return re.findall(r'<th scope="row"[^>]*>([^<]+)<br>', page.text)
+    return re.findall(r'<th scope="row"[^>]*>(?:<bdi>)?([^<]+)(?:</bdi>)?<br>', page.text)
 
 
 def _list(client, event, **args) -> list[str]:
