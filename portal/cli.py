@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -107,15 +108,26 @@ def send_mail_command(loop: bool, interval: float, limit: int) -> None:
 @_LIMIT
 @with_appcontext
 def worker_command(once: bool, interval: float, limit: int) -> None:
-    """The background worker: deliver the mail outbox until SIGTERM or Ctrl+C.
+    """The background worker: queue the reminders that are due and deliver the mail outbox,
+    until SIGTERM or Ctrl+C.
 
-    Any number may run, on any hosts: each message is held by one worker at a time.
+    Any number may run, on any hosts: each message is held by one worker at a time, and each
+    reminder is queued once per person.
     """
-    _work(until_stopped=not once, interval=interval, limit=limit)
+    from portal.registration.reminders import send_due_reminders
+
+    _work(until_stopped=not once, interval=interval, limit=limit, jobs=[send_due_reminders])
 
 
-def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
-    """Deliver what is due, reporting each batch; until a signal if `until_stopped`."""
+def _work(
+    *,
+    until_stopped: bool,
+    interval: float,
+    limit: int,
+    jobs: Sequence[Callable[[], object]] = (),
+) -> None:
+    """Run `jobs` and deliver what is due, reporting each batch; until a signal if
+    `until_stopped`."""
     from portal.mail.delivery import DeliveryReport, deliver_until
 
     stop = threading.Event()
@@ -126,7 +138,7 @@ def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
         click.echo(str(report))
 
     if not until_stopped:
-        deliver_until(stop, limit=limit, interval=None, on_batch=on_batch)
+        deliver_until(stop, limit=limit, interval=None, on_batch=on_batch, jobs=jobs)
         if not batches:
             click.echo("No mail due.")
         return
@@ -136,7 +148,7 @@ def _work(*, until_stopped: bool, interval: float, limit: int) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        deliver_until(stop, limit=limit, interval=interval, on_batch=on_batch)
+        deliver_until(stop, limit=limit, interval=interval, on_batch=on_batch, jobs=jobs)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -59,6 +59,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # failing to sign in (a slowdown for guessers rather than a lock for its owner).
         SIGN_IN_LONGEST_DELAY=2.0,
         REGISTRATION_RATE_LIMIT_PER_EMAIL="10 per hour",
+        # Reminders new events send their confirmed registrants, as ISO 8601 durations before
+        # the start (from the environment as JSON: PORTAL_REMINDERS='["P1D", "PT1H"]').
+        REMINDERS=("P1D", "PT1H"),
     )
     app.config.from_prefixed_env("PORTAL")
     if test_config:

@@ -5,7 +5,12 @@ from portal.events.models import Event, ProgrammeItem, Question, Speaker, Stream
 from portal.mail.models import OutboxMessage
 from portal.organizers.audit import AuditEntry
 from portal.organizers.models import ApiToken, Organizer, event_managers
-from portal.registration.models import PersonalLink, Registration
+from portal.registration.models import (
+    PersonalLink,
+    Registration,
+    RegistrantMessage,
+    SentReminder,
+)
 
 __all__ = [
     "ApiToken",
@@ -16,7 +21,9 @@ __all__ = [
     "PersonalLink",
     "ProgrammeItem",
     "Question",
+    "RegistrantMessage",
     "Registration",
+    "SentReminder",
     "Speaker",
     "Stream",
     "event_managers",

@@ -9,14 +9,14 @@ no web request ever spends time on templates, calendar files or images for mail.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from portal.extensions import db
 from portal.mail.addresses import sender_domain
@@ -76,6 +76,46 @@ def queue_mail(
     )
     db.session.add(message)
     return message
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person of a message queued for many (`queue_bulk_mail`)."""
+
+    to_address: str
+    language: str
+    registration_id: int | None = None
+
+
+def queue_bulk_mail(
+    kind: str,
+    recipients: Iterable[Recipient],
+    *,
+    invite: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """Add one message of `kind` per recipient, all with the same `details`, in one INSERT of
+    many rows: thousands are queued in a few seconds, and nothing is rendered or loaded as an
+    object. Joins the caller's transaction, as `queue_mail` does; returns how many."""
+    domain = sender_domain()
+    now = now_utc()
+    rows = [
+        {
+            "message_id": f"<{uuid.uuid4()}@{domain}>",
+            "kind": kind,
+            "to_address": recipient.to_address,
+            "language": recipient.language,
+            "registration_id": recipient.registration_id,
+            "invite": invite,
+            "details": dict(details or {}),
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for recipient in recipients
+    ]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def render(message: OutboxMessage) -> Rendered:

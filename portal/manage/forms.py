@@ -75,6 +75,10 @@ class TokenForm(FlaskForm):
         TokenScope.READ_REGISTRATIONS.title,
         description=_l("Only for a script that needs the attendee list: it holds personal data."),
     )
+    message_registrants = BooleanField(
+        TokenScope.MESSAGE_REGISTRANTS.title,
+        description=_l("Only for a script that writes to registrants: it mails them in your name."),
+    )
     days = SelectField(
         _l("Valid for"),
         choices=[SelectChoice(str(days), _l("%(days)d days", days=days)) for days in TOKEN_DAYS],
@@ -86,6 +90,7 @@ class TokenForm(FlaskForm):
             TokenScope.READ_EVENTS: self.read_events.data,
             TokenScope.WRITE_EVENTS: self.write_events.data,
             TokenScope.READ_REGISTRATIONS: self.read_registrations.data,
+            TokenScope.MESSAGE_REGISTRANTS: self.message_registrants.data,
         }
         return {scope for scope, wanted in chosen.items() if wanted}
 

@@ -7,11 +7,12 @@ office or through the API, the registrant, or the system (the mail worker, the c
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, insert, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import TitledEnum, UTCDateTime, enum_column
@@ -52,6 +53,9 @@ ACTION_TITLES = {
     "registration.attendance_changed": _l("Attendance changed"),
     "registration.promoted": _l("Registration confirmed from the waiting list"),
     "mail.failed": _l("Email given up as undeliverable"),
+    "message.sent": _l("Message sent to registrants"),
+    "registration.messaged": _l("Message sent"),
+    "event.reminders_changed": _l("Reminders changed"),
 }
 
 
@@ -141,6 +145,33 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_each(
+    action: str,
+    *,
+    event: _Subject,
+    actor: Actor | Organizer,
+    details: Iterable[Mapping[str, Any]],
+) -> int:
+    """One entry of `action` per item of `details`, written in one INSERT of many rows (a
+    message to thousands of registrants has an entry for each); returns how many."""
+    actor = as_actor(actor)
+    now = now_utc()
+    rows = [
+        {
+            "action": action,
+            "event_id": event.id,
+            "organizer_id": actor.organizer and actor.organizer.id,
+            "actor_kind": actor.kind,
+            "details": dict(each),
+            "created_at": now,
+        }
+        for each in details
+    ]
+    if rows:
+        db.session.execute(insert(AuditEntry), rows)
+    return len(rows)
 
 
 def event_history(event: _Subject) -> list[AuditEntry]:

@@ -1,0 +1,230 @@
+"""Messages organizers write to an event's registrants, and their rendering at delivery.
+
+`send_message` queues one outbox row per recipient in a few statements of many rows: the
+request that sends to 10,000 people neither renders a mail nor issues a link. The worker
+writes each one (`render_registrant_message`) in the person's language, falling back to
+English for a subject or body not written in it, with a personal link issued then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from portal.events.models import Event
+from portal.extensions import db
+from portal.i18n import LANGUAGES, _l, localize, localized_language
+from portal.mail.models import OutboxMessage
+from portal.mail.outbox import Recipient, Unrenderable, queue_bulk_mail
+from portal.organizers import audit
+from portal.organizers.audit import Actor
+from portal.organizers.models import Organizer
+from portal.registration.models import (
+    Attendance,
+    ParticipantCategory,
+    Registration,
+    RegistrantMessage,
+    RegistrationState,
+)
+from portal.validation import ErrorCollector, InvalidField, clean_localized
+
+#: The outbox kind of a message to registrants; its templates are ``emails/registrant_message.*``.
+KIND = "registrant_message"
+#: Longest subject and body, in characters, in each language.
+MAX_SUBJECT = 200
+MAX_BODY = 10_000
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """A cleaned subject and body by language, English always among them."""
+
+    subject: dict[str, str]
+    body: dict[str, str]
+
+    def in_language(self, lang: str) -> tuple[str, str]:
+        """The subject and body a person writing `lang` gets."""
+        return localize(self.subject, lang), localize(self.body, lang)
+
+
+@dataclass(frozen=True)
+class RecipientFilter:
+    """Which registrants a message goes to; an empty set of a criterion means any."""
+
+    statuses: frozenset[RegistrationState]
+    attendance: frozenset[Attendance] = field(default_factory=frozenset)
+    categories: frozenset[ParticipantCategory] = field(default_factory=frozenset)
+
+
+def clean_content(subject: object, body: object) -> MessageContent:
+    """Check a subject and body given by language; raises `InvalidField` naming each problem
+    (``subject.en``, ``body.fr``, …)."""
+    errors = ErrorCollector()
+    cleaned_subject: dict[str, str] = {}
+    cleaned_body: dict[str, str] = {}
+    with errors.check():
+        cleaned_subject = clean_localized(
+            subject, "subject", max_length=MAX_SUBJECT, english_required=True
+        )
+    with errors.check():
+        cleaned_body = clean_localized(
+            body, "body", max_length=MAX_BODY, english_required=True, multiline=True
+        )
+    errors.raise_if_any()
+    return MessageContent(cleaned_subject, cleaned_body)
+
+
+def recipient_filter(
+    statuses: Iterable[str],
+    attendance: Iterable[str] = (),
+    categories: Iterable[str] = (),
+) -> RecipientFilter:
+    """The filter from values as sent (``"confirmed"``); at least one status is required."""
+    chosen = frozenset(_members(RegistrationState, statuses, "statuses"))
+    if not chosen:
+        raise InvalidField("statuses", _l("Choose at least one status."))
+    return RecipientFilter(
+        chosen,
+        frozenset(_members(Attendance, attendance, "attendance")),
+        frozenset(_members(ParticipantCategory, categories, "categories")),
+    )
+
+
+def _members(enum_class: Any, values: Iterable[str], field_name: str) -> list[Any]:
+    members = []
+    for value in values:
+        try:
+            members.append(enum_class(value))
+        except ValueError:
+            raise InvalidField(
+                field_name,
+                _l(
+                    "Choose one of these values: %(values)s.",
+                    values=", ".join(member.value for member in enum_class),
+                ),
+            ) from None
+    return members
+
+
+def select_recipients(event: Event, chosen: RecipientFilter) -> Select[tuple[int]]:
+    """The ids of the event's registrations that `chosen` picks, as a query to pass on."""
+    query = select(Registration.id).where(
+        Registration.event_id == event.id, Registration.state.in_(chosen.statuses)
+    )
+    if chosen.attendance:
+        query = query.where(Registration.attendance.in_(chosen.attendance))
+    if chosen.categories:
+        query = query.where(Registration.category.in_(chosen.categories))
+    return query
+
+
+def count_recipients(event: Event, recipients: Select[tuple[int]] | Collection[int]) -> int:
+    """How many registrations of `event` a message to `recipients` would reach."""
+    return db.session.scalar(
+        select(func.count()).select_from(Registration).where(*_of_event(event, recipients))
+    ) or 0
+
+
+def recipient_languages(
+    event: Event, recipients: Select[tuple[int]] | Collection[int]
+) -> dict[str, int]:
+    """How many of the recipients read each language, for the preview."""
+    rows = db.session.execute(
+        select(Registration.language, func.count())
+        .where(*_of_event(event, recipients))
+        .group_by(Registration.language)
+    )
+    counts = {language: count for language, count in rows}
+    return {lang: counts[lang] for lang in LANGUAGES if lang in counts}
+
+
+def send_message(
+    event: Event,
+    actor: Actor | Organizer,
+    content: MessageContent,
+    recipients: Select[tuple[int]] | Collection[int],
+) -> RegistrantMessage:
+    """Queue `content` for every registration of `event` among `recipients` (a query of ids,
+    as `select_recipients` makes, or the ids a bulk action chose): one outbox row and one
+    audit entry per person, and one audit entry for the whole message. Nothing is rendered;
+    flushes, the caller commits."""
+    actor = audit.as_actor(actor)
+    people = db.session.execute(
+        select(
+            Registration.id,
+            Registration.email,
+            Registration.language,
+            Registration.given_name,
+            Registration.family_name,
+            Registration.state,
+        )
+        .where(*_of_event(event, recipients))
+        .order_by(Registration.id)
+    ).all()
+    message = RegistrantMessage(
+        event_id=event.id,
+        subject=content.subject,
+        body=content.body,
+        recipient_count=len(people),
+        organizer_id=actor.organizer and actor.organizer.id,
+    )
+    db.session.add(message)
+    db.session.flush()
+    queue_bulk_mail(
+        KIND,
+        (Recipient(person.email, person.language, person.id) for person in people),
+        details={"message": message.id},
+    )
+    subject = content.subject["en"]
+    audit.record_each(
+        "registration.messaged",
+        event=event,
+        actor=actor,
+        details=(
+            {
+                "registration_id": person.id,
+                "name": f"{person.given_name} {person.family_name}",
+                "state": person.state.value,
+                "message": message.id,
+                "subject": subject,
+            }
+            for person in people
+        ),
+    )
+    audit.record(
+        "message.sent",
+        event=event,
+        actor=actor,
+        message=message.id,
+        subject=subject,
+        recipients=len(people),
+        name=subject,
+    )
+    return message
+
+
+def _of_event(event: Event, recipients: Select[tuple[int]] | Collection[int]) -> tuple[Any, ...]:
+    """Conditions for the registrations of `event` among `recipients`: ids of another event
+    are never reached, whoever chose them."""
+    if isinstance(recipients, Select):
+        recipients = recipients.scalar_subquery()
+    return (Registration.event_id == event.id, Registration.id.in_(recipients))
+
+
+def message_context(message: OutboxMessage, lang: str) -> Mapping[str, Any]:
+    """What the templates of a registrant message need: the subject and the body's paragraphs
+    in `lang` (or English), and the language they are in. Raises `Unrenderable` when the
+    message is gone with its event."""
+    found = db.session.get(RegistrantMessage, (message.details or {}).get("message"))
+    if found is None:
+        raise Unrenderable("the message no longer exists")
+    body = localize(found.body, lang)
+    return {
+        "message_subject": localize(found.subject, lang),
+        "message_paragraphs": [part.strip() for part in body.split("\n\n") if part.strip()],
+        "message_language": localized_language(found.body, lang),
+    }
+
