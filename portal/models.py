@@ -7,8 +7,8 @@ from portal.organizers.audit import AuditEntry
 from portal.organizers.models import ApiToken, Organizer, event_managers
 from portal.registration.models import (
     PersonalLink,
-    Registration,
     RegistrantMessage,
+    Registration,
     SentReminder,
 )
 

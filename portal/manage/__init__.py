@@ -94,6 +94,7 @@ from portal.manage import (  # noqa: E402,F401  (routes)
     account,
     checkin,
     events,
+    messages,
     organizers,
     registrations,
 )

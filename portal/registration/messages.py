@@ -25,8 +25,8 @@ from portal.organizers.models import Organizer
 from portal.registration.models import (
     Attendance,
     ParticipantCategory,
-    Registration,
     RegistrantMessage,
+    Registration,
     RegistrationState,
 )
 from portal.validation import ErrorCollector, InvalidField, clean_localized
@@ -45,9 +45,14 @@ class MessageContent:
     subject: dict[str, str]
     body: dict[str, str]
 
-    def in_language(self, lang: str) -> tuple[str, str]:
-        """The subject and body a person writing `lang` gets."""
-        return localize(self.subject, lang), localize(self.body, lang)
+    def in_language(self, lang: str) -> tuple[str, str, str]:
+        """The subject and body a person reading `lang` gets, and the language of the body
+        (English when it has none in `lang`)."""
+        return (
+            localize(self.subject, lang),
+            localize(self.body, lang),
+            localized_language(self.body, lang),
+        )
 
 
 @dataclass(frozen=True)
@@ -218,13 +223,18 @@ def message_context(message: OutboxMessage, lang: str) -> Mapping[str, Any]:
     """What the templates of a registrant message need: the subject and the body's paragraphs
     in `lang` (or English), and the language they are in. Raises `Unrenderable` when the
     message is gone with its event."""
-    found = db.session.get(RegistrantMessage, (message.details or {}).get("message"))
+    message_id = (message.details or {}).get("message")
+    found = db.session.get(RegistrantMessage, message_id) if message_id is not None else None
     if found is None:
         raise Unrenderable("the message no longer exists")
-    body = localize(found.body, lang)
     return {
         "message_subject": localize(found.subject, lang),
-        "message_paragraphs": [part.strip() for part in body.split("\n\n") if part.strip()],
+        "message_paragraphs": paragraphs(localize(found.body, lang)),
         "message_language": localized_language(found.body, lang),
     }
+
+
+def paragraphs(body: str) -> list[str]:
+    """The body's paragraphs: the organizer separates them with an empty line."""
+    return [part.strip() for part in body.split("\n\n") if part.strip()]
 
