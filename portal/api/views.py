@@ -145,9 +145,7 @@ def send_message(slug: str):
     chosen = messages.RecipientFilter(
         frozenset(body["statuses"]), frozenset(body["attendance"]), frozenset(body["categories"])
     )
-    sent = messages.send_message(
-        found, Actor.api(organizer), content, messages.select_recipients(found, chosen)
-    )
+    sent = messages.send_message(found, Actor.api(organizer), content, chosen)
     return MessageQueuedSchema().dump({"recipients": sent.recipient_count}), 202
 
 

@@ -120,6 +120,4 @@ def describe(rule: str) -> str:
         hours = lead // timedelta(hours=1)
         return ngettext("%(num)d hour before the start", "%(num)d hours before the start", hours)
     minutes = lead // timedelta(minutes=1)
-    return ngettext(
-        "%(num)d minute before the start", "%(num)d minutes before the start", minutes
-    )
+    return ngettext("%(num)d minute before the start", "%(num)d minutes before the start", minutes)

@@ -9,14 +9,14 @@ no web request ever spends time on templates, calendar files or images for mail.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Select, String, cast, insert, literal, or_, select
 
 from portal.extensions import db
 from portal.mail.addresses import sender_domain
@@ -78,44 +78,49 @@ def queue_mail(
     return message
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """One person of a message queued for many (`queue_bulk_mail`)."""
-
-    to_address: str
-    language: str
-    registration_id: int | None = None
-
-
-def queue_bulk_mail(
+def queue_mail_for_each(
     kind: str,
-    recipients: Iterable[Recipient],
+    recipients: Select[tuple[int, str, str]],
     *,
     invite: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> int:
-    """Add one message of `kind` per recipient, all with the same `details`, in one INSERT of
-    many rows: thousands are queued in a few seconds, and nothing is rendered or loaded as an
-    object. Joins the caller's transaction, as `queue_mail` does; returns how many."""
-    domain = sender_domain()
+    """Add one message of `kind` for each row of `recipients` (registration id, address,
+    language), all with the same `details`, in one INSERT … SELECT: the database copies the
+    rows, so that a message to 10,000 people is queued in well under a second and nothing is
+    rendered or even loaded into Python. Joins the caller's transaction, as `queue_mail`
+    does; returns how many were queued.
+
+    The Message-IDs are made of one random part for the batch and the registration's id.
+    """
+    people = recipients.subquery()
+    registration_id, to_address, language = people.c
+    columns = OutboxMessage.__table__.c
     now = now_utc()
-    rows = [
-        {
-            "message_id": f"<{uuid.uuid4()}@{domain}>",
-            "kind": kind,
-            "to_address": recipient.to_address,
-            "language": recipient.language,
-            "registration_id": recipient.registration_id,
-            "invite": invite,
-            "details": dict(details or {}),
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for recipient in recipients
-    ]
-    if rows:
-        db.session.execute(insert(OutboxMessage), rows)
-    return len(rows)
+    values = {
+        "message_id": literal(f"<{uuid.uuid4()}.")
+        + cast(registration_id, String)
+        + literal(f"@{sender_domain()}>"),
+        "kind": literal(kind, columns.kind.type),
+        "to_address": to_address,
+        "language": language,
+        "registration_id": registration_id,
+        "invite": literal(invite, columns.invite.type),
+        "details": literal(dict(details or {}), columns.details.type),
+        "attachments": literal([], columns.attachments.type),
+        "status": literal(OutboxStatus.PENDING, columns.status.type),
+        "attempts": literal(0, columns.attempts.type),
+        "next_attempt_at": literal(now, columns.next_attempt_at.type),
+        "last_error": literal("", columns.last_error.type),
+        "created_at": literal(now, columns.created_at.type),
+    }
+    # The row count of an INSERT … SELECT is kept only when asked for (psycopg forgets it).
+    result = db.session.execute(
+        insert(OutboxMessage.__table__)
+        .from_select(list(values), select(*values.values()))
+        .execution_options(preserve_rowcount=True)
+    )
+    return result.rowcount
 
 
 def render(message: OutboxMessage) -> Rendered:

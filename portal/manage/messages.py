@@ -36,13 +36,12 @@ def new_message(slug: str):
         except InvalidField as error:
             show_errors(form, error)
         else:
-            recipients = messages.select_recipients(event, chosen)
-            count = messages.count_recipients(event, recipients)
+            count = messages.count_recipients(event, chosen)
             if count == 0:
                 form.form_errors.append(_("No registration matches these criteria."))
             elif action == "send":
                 actor = Actor.back_office(current_organizer())
-                sent = messages.send_message(event, actor, content, recipients)
+                sent = messages.send_message(event, actor, content, chosen)
                 flash(
                     ngettext(
                         "The message has been queued for %(num)d person.",
@@ -53,7 +52,7 @@ def new_message(slug: str):
                 )
                 return redirect(url_for("manage.event", slug=event.slug))
             else:
-                languages = messages.recipient_languages(event, recipients)
+                languages = messages.recipient_languages(event, chosen)
                 previews = []
                 for lang in LANGUAGES:
                     subject, body, body_language = content.in_language(lang)

@@ -7,12 +7,11 @@ office or through the API, the registrant, or the system (the mail worker, the c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, ForeignKey, String, insert, select
+from sqlalchemy import JSON, ForeignKey, Select, String, insert, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import TitledEnum, UTCDateTime, enum_column
@@ -152,26 +151,30 @@ def record_each(
     *,
     event: _Subject,
     actor: Actor | Organizer,
-    details: Iterable[Mapping[str, Any]],
+    details: Select[tuple[Any]],
 ) -> int:
-    """One entry of `action` per item of `details`, written in one INSERT of many rows (a
-    message to thousands of registrants has an entry for each); returns how many."""
+    """One entry of `action` for each row of `details`, a query of one JSON object per entry
+    (`portal.database.json_object`), in one INSERT … SELECT: a message to thousands of
+    registrants has an entry for each, written by the database. Returns how many."""
     actor = as_actor(actor)
-    now = now_utc()
-    rows = [
-        {
-            "action": action,
-            "event_id": event.id,
-            "organizer_id": actor.organizer and actor.organizer.id,
-            "actor_kind": actor.kind,
-            "details": dict(each),
-            "created_at": now,
-        }
-        for each in details
-    ]
-    if rows:
-        db.session.execute(insert(AuditEntry), rows)
-    return len(rows)
+    found = details.subquery()
+    columns = AuditEntry.__table__.c
+    values = {
+        "action": literal(action, columns.action.type),
+        "event_id": literal(event.id, columns.event_id.type),
+        "organizer_id": literal(
+            actor.organizer.id if actor.organizer else None, columns.organizer_id.type
+        ),
+        "actor_kind": literal(actor.kind, columns.actor_kind.type),
+        "details": found.c[0],
+        "created_at": literal(now_utc(), columns.created_at.type),
+    }
+    result = db.session.execute(
+        insert(AuditEntry.__table__)
+        .from_select(list(values), select(*values.values()))
+        .execution_options(preserve_rowcount=True)
+    )
+    return result.rowcount
 
 
 def event_history(event: _Subject) -> list[AuditEntry]:

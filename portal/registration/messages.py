@@ -1,7 +1,8 @@
 """Messages organizers write to an event's registrants, and their rendering at delivery.
 
-`send_message` queues one outbox row per recipient in a few statements of many rows: the
-request that sends to 10,000 people neither renders a mail nor issues a link. The worker
+`send_message` queues one outbox row and one audit entry per recipient with two INSERT …
+SELECT statements: the request that sends to 10,000 people neither renders a mail, nor issues
+a link, nor even loads the registrations. The worker
 writes each one (`render_registrant_message`) in the person's language, falling back to
 English for a subject or body not written in it, with a personal link issued then.
 """
@@ -12,13 +13,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, String, cast, func, literal, select
 
+from portal.database import json_object
 from portal.events.models import Event
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l, localize, localized_language
 from portal.mail.models import OutboxMessage
-from portal.mail.outbox import Recipient, Unrenderable, queue_bulk_mail
+from portal.mail.outbox import Unrenderable, queue_mail_for_each
 from portal.organizers import audit
 from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer
@@ -114,32 +116,30 @@ def _members(enum_class: Any, values: Iterable[str], field_name: str) -> list[An
     return members
 
 
-def select_recipients(event: Event, chosen: RecipientFilter) -> Select[tuple[int]]:
-    """The ids of the event's registrations that `chosen` picks, as a query to pass on."""
-    query = select(Registration.id).where(
-        Registration.event_id == event.id, Registration.state.in_(chosen.statuses)
-    )
-    if chosen.attendance:
-        query = query.where(Registration.attendance.in_(chosen.attendance))
-    if chosen.categories:
-        query = query.where(Registration.category.in_(chosen.categories))
-    return query
+#: Whom a message goes to: the registrations a filter picks, or those a bulk action chose.
+Recipients = RecipientFilter | Collection[int]
 
 
-def count_recipients(event: Event, recipients: Select[tuple[int]] | Collection[int]) -> int:
+def select_recipients(event: Event, recipients: Recipients) -> Select[tuple[int]]:
+    """The ids of the registrations of `event` among `recipients`, in order."""
+    return select(Registration.id).where(*_chosen(event, recipients)).order_by(Registration.id)
+
+
+def count_recipients(event: Event, recipients: Recipients) -> int:
     """How many registrations of `event` a message to `recipients` would reach."""
-    return db.session.scalar(
-        select(func.count()).select_from(Registration).where(*_of_event(event, recipients))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Registration).where(*_chosen(event, recipients))
+        )
+        or 0
+    )
 
 
-def recipient_languages(
-    event: Event, recipients: Select[tuple[int]] | Collection[int]
-) -> dict[str, int]:
+def recipient_languages(event: Event, recipients: Recipients) -> dict[str, int]:
     """How many of the recipients read each language, for the preview."""
     rows = db.session.execute(
         select(Registration.language, func.count())
-        .where(*_of_event(event, recipients))
+        .where(*_chosen(event, recipients))
         .group_by(Registration.language)
     )
     counts = {language: count for language, count in rows}
@@ -150,37 +150,26 @@ def send_message(
     event: Event,
     actor: Actor | Organizer,
     content: MessageContent,
-    recipients: Select[tuple[int]] | Collection[int],
+    recipients: Recipients,
 ) -> RegistrantMessage:
-    """Queue `content` for every registration of `event` among `recipients` (a query of ids,
-    as `select_recipients` makes, or the ids a bulk action chose): one outbox row and one
-    audit entry per person, and one audit entry for the whole message. Nothing is rendered;
-    flushes, the caller commits."""
+    """Queue `content` for every registration of `event` among `recipients` (a filter, or
+    the ids a bulk action chose): one outbox row and one audit entry per person, and one
+    audit entry for the whole message. Nothing is rendered; flushes, the caller commits."""
     actor = audit.as_actor(actor)
-    people = db.session.execute(
-        select(
-            Registration.id,
-            Registration.email,
-            Registration.language,
-            Registration.given_name,
-            Registration.family_name,
-            Registration.state,
-        )
-        .where(*_of_event(event, recipients))
-        .order_by(Registration.id)
-    ).all()
     message = RegistrantMessage(
         event_id=event.id,
         subject=content.subject,
         body=content.body,
-        recipient_count=len(people),
         organizer_id=actor.organizer and actor.organizer.id,
     )
     db.session.add(message)
     db.session.flush()
-    queue_bulk_mail(
+    chosen = _chosen(event, recipients)
+    message.recipient_count = queue_mail_for_each(
         KIND,
-        (Recipient(person.email, person.language, person.id) for person in people),
+        select(Registration.id, Registration.email, Registration.language)
+        .where(*chosen)
+        .order_by(Registration.id),
         details={"message": message.id},
     )
     subject = content.subject["en"]
@@ -188,16 +177,17 @@ def send_message(
         "registration.messaged",
         event=event,
         actor=actor,
-        details=(
-            {
-                "registration_id": person.id,
-                "name": f"{person.given_name} {person.family_name}",
-                "state": person.state.value,
-                "message": message.id,
-                "subject": subject,
-            }
-            for person in people
-        ),
+        details=select(
+            json_object(
+                registration_id=Registration.id,
+                name=Registration.given_name + " " + Registration.family_name,
+                state=Registration.state,
+                message=cast(literal(message.id), Integer),
+                subject=cast(literal(subject), String),
+            )
+        )
+        .where(*chosen)
+        .order_by(Registration.id),
     )
     audit.record(
         "message.sent",
@@ -205,18 +195,25 @@ def send_message(
         actor=actor,
         message=message.id,
         subject=subject,
-        recipients=len(people),
+        recipients=message.recipient_count,
         name=subject,
     )
     return message
 
 
-def _of_event(event: Event, recipients: Select[tuple[int]] | Collection[int]) -> tuple[Any, ...]:
-    """Conditions for the registrations of `event` among `recipients`: ids of another event
-    are never reached, whoever chose them."""
-    if isinstance(recipients, Select):
-        recipients = recipients.scalar_subquery()
-    return (Registration.event_id == event.id, Registration.id.in_(recipients))
+def _chosen(event: Event, recipients: Recipients) -> list[Any]:
+    """Conditions on `Registration` for the registrations of `event` among `recipients`: ids
+    of another event are never reached, whoever chose them. A filter's conditions apply to
+    the table directly (no subquery), so that the database reads it once."""
+    conditions: list[Any] = [Registration.event_id == event.id]
+    if not isinstance(recipients, RecipientFilter):
+        return [*conditions, Registration.id.in_(list(recipients))]
+    conditions.append(Registration.state.in_(recipients.statuses))
+    if recipients.attendance:
+        conditions.append(Registration.attendance.in_(recipients.attendance))
+    if recipients.categories:
+        conditions.append(Registration.category.in_(recipients.categories))
+    return conditions
 
 
 def message_context(message: OutboxMessage, lang: str) -> Mapping[str, Any]:
@@ -237,4 +234,3 @@ def message_context(message: OutboxMessage, lang: str) -> Mapping[str, Any]:
 def paragraphs(body: str) -> list[str]:
     """The body's paragraphs: the organizer separates them with an empty line."""
     return [part.strip() for part in body.split("\n\n") if part.strip()]
-

@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import database
 from portal.events.models import Event, EventStatus
 from portal.events.reminders import LONGEST, parse_rule
 from portal.extensions import db
-from portal.mail.outbox import Recipient, queue_bulk_mail
+from portal.mail.outbox import queue_mail_for_each
 from portal.registration.models import Registration, RegistrationState, SentReminder
 from portal.registration.notifications import REMINDER_KIND
 from portal.timeutil import now_utc
@@ -91,7 +91,7 @@ def queue_reminders(event: Event, rule: str) -> int:
         SentReminder.rule == rule,
         SentReminder.starts_at == event.starts_at,
     )
-    people = db.session.execute(
+    people = (
         select(Registration.id, Registration.email, Registration.language)
         .where(
             Registration.event_id == event.id,
@@ -99,24 +99,23 @@ def queue_reminders(event: Event, rule: str) -> int:
             ~already,
         )
         .order_by(Registration.id)
-    ).all()
-    if not people:
-        return 0
-    db.session.execute(
-        insert(SentReminder),
-        [
-            {
-                "registration_id": person.id,
-                "rule": rule,
-                "starts_at": event.starts_at,
-                "created_at": now_utc(),
-            }
-            for person in people
-        ],
     )
-    return queue_bulk_mail(
-        REMINDER_KIND,
-        (Recipient(person.email, person.language, person.id) for person in people),
-        invite="REQUEST",
-        details={"rule": rule},
-    )
+    # The outbox rows first: the people are those without a reminder yet.
+    count = queue_mail_for_each(REMINDER_KIND, people, invite="REQUEST", details={"rule": rule})
+    if count:
+        db.session.execute(
+            insert(SentReminder.__table__).from_select(
+                ["registration_id", "rule", "starts_at", "created_at"],
+                select(
+                    Registration.id,
+                    literal(rule, SentReminder.__table__.c.rule.type),
+                    literal(event.starts_at, SentReminder.__table__.c.starts_at.type),
+                    literal(now_utc(), SentReminder.__table__.c.created_at.type),
+                ).where(
+                    Registration.event_id == event.id,
+                    Registration.state == RegistrationState.CONFIRMED,
+                    ~already,
+                ),
+            )
+        )
+    return count

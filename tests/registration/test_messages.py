@@ -30,9 +30,7 @@ LINK = re.compile(r"https?://[^/\s]+(/\w\w/registrations/[\w-]+/)")
 def _send(event, organizer, statuses=("confirmed",), **filters):
     chosen = messages.recipient_filter(statuses, **filters)
     content = messages.clean_content(SUBJECT, BODY)
-    sent = messages.send_message(
-        event, organizer, content, messages.select_recipients(event, chosen)
-    )
+    sent = messages.send_message(event, organizer, content, chosen)
     db.session.commit()
     return sent
 
@@ -66,7 +64,7 @@ def test_each_person_gets_the_message_in_their_language_falling_back_to_english(
     assert "Please bring your badge." in to_spanish.text_body
     assert '<div lang="en">' in to_spanish.html_body
     assert "<p>The meeting moves to Room XX.</p>" in to_spanish.html_body
-    assert to_spanish.html_body.startswith("<!doctype html>\n<html lang=\"es\">")
+    assert to_spanish.html_body.startswith('<!doctype html>\n<html lang="es">')
 
 
 def test_each_mail_carries_a_new_personal_link_issued_at_delivery(app, people):
@@ -102,9 +100,7 @@ def test_recipients_by_status_attendance_and_category(app, people):
     assert waiting.state is RegistrationState.WAITLISTED
 
     def chosen(*statuses, **filters):
-        query = messages.select_recipients(
-            event, messages.recipient_filter(statuses, **filters)
-        )
+        query = messages.select_recipients(event, messages.recipient_filter(statuses, **filters))
         return set(db.session.scalars(query))
 
     assert chosen("confirmed") == {french.id, spanish.id, online.id}
@@ -223,9 +219,7 @@ def test_the_preview_shows_the_count_and_each_language_and_changes_nothing(
     assert db.session.scalar(select(func.count()).select_from(RegistrantMessage)) == 0
 
 
-def test_sending_from_the_preview_queues_one_unrendered_row_per_person(
-    app, manager_client, people
-):
+def test_sending_from_the_preview_queues_one_unrendered_row_per_person(app, manager_client, people):
     event = people[0]
     url = f"/manage/events/{event.slug}/messages/new"
     sent = manager_client.post(url, data=_form(manager_client, url, action="send"))

@@ -96,9 +96,7 @@ def event(app):
 
 def test_each_confirmed_person_gets_each_reminder_once_in_their_language(app, event):
     seated = create_registration(event, language="fr", email="fr@example.org")
-    online = create_registration(
-        event, language="es", email="es@example.org", attendance="online"
-    )
+    online = create_registration(event, language="es", email="es@example.org", attendance="online")
     waiting = create_registration(event, email="wait@example.org")  # in person: full
     day_before = event.starts_at - timedelta(days=1)
     assert send_due_reminders(day_before - timedelta(minutes=1)) == 0
