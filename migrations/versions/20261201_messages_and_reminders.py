@@ -1,4 +1,4 @@
-"""messages to registrants, reminder rules of events and the reminders sent
+"""messages to registrants, and reminder rules of events
 
 Revision ID: 9d3c5a7e2f61
 Revises: 6c2e9a4d7b15
@@ -49,31 +49,9 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_registrant_messages_event_id"), ["event_id"], unique=False
         )
-    op.create_table(
-        "sent_reminders",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("registration_id", sa.Integer(), nullable=False),
-        sa.Column("rule", sa.String(length=20), nullable=False),
-        sa.Column("starts_at", sa.DateTime(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["registration_id"],
-            ["registrations.id"],
-            name=op.f("fk_sent_reminders_registration_id_registrations"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sent_reminders")),
-        sa.UniqueConstraint(
-            "registration_id",
-            "rule",
-            "starts_at",
-            name=op.f("uq_sent_reminders_registration_id"),
-        ),
-    )
 
 
 def downgrade():
-    op.drop_table("sent_reminders")
     with op.batch_alter_table("registrant_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registrant_messages_event_id"))
     op.drop_table("registrant_messages")

@@ -2,9 +2,10 @@
 
 `send_message` queues one outbox row and one audit entry per recipient with two INSERT …
 SELECT statements: the request that sends to 10,000 people neither renders a mail, nor issues
-a link, nor even loads the registrations. The worker
-writes each one (`render_registrant_message`) in the person's language, falling back to
-English for a subject or body not written in it, with a personal link issued then.
+a link, nor even loads the registrations. The worker writes each one
+(`notifications.render_registration_message`, with `message_context`) in the person's
+language, falling back to English for a subject or body not written in it, with a personal
+link issued then.
 """
 
 from __future__ import annotations
