@@ -113,19 +113,20 @@ def send_mail_command(loop: bool, interval: float, limit: int) -> None:
 @_LIMIT
 @with_appcontext
 def worker_command(once: bool, interval: float, limit: int) -> None:
-    """The background worker: deliver the mail outbox and run the scheduled jobs (the daily
-    retention purge) until SIGTERM or Ctrl+C.
+    """The background worker: deliver the mail outbox, queue the reminders that are due and
+    run the scheduled jobs (the daily retention purge), until SIGTERM or Ctrl+C.
 
-    Any number may run, on any hosts: each message is held by one worker at a time, and each
-    scheduled run is claimed by one worker only.
+    Any number may run, on any hosts: each message is held by one worker at a time, each
+    reminder is queued once per person, and each scheduled run is claimed by one worker only.
     """
     _work(until_stopped=not once, interval=interval, limit=limit, with_jobs=True)
 
 
 def _work(*, until_stopped: bool, interval: float, limit: int, with_jobs: bool = False) -> None:
-    """Deliver what is due, reporting each batch, and with `with_jobs` run the scheduled jobs
-    that are due; until a signal if `until_stopped`."""
+    """Deliver what is due, reporting each batch, and with `with_jobs` queue the reminders
+    and run the scheduled jobs that are due; until a signal if `until_stopped`."""
     from portal.mail.delivery import DeliveryReport, deliver_until
+    from portal.registration.reminders import send_due_reminders
     from portal.scheduling import run_due_jobs
 
     stop = threading.Event()
@@ -139,11 +140,9 @@ def _work(*, until_stopped: bool, interval: float, limit: int, with_jobs: bool =
         for _, result in run_due_jobs():
             click.echo(str(result))
 
-    before_batch = run_jobs if with_jobs else None
+    jobs = [send_due_reminders, run_jobs] if with_jobs else []
     if not until_stopped:
-        deliver_until(
-            stop, limit=limit, interval=None, on_batch=on_batch, before_batch=before_batch
-        )
+        deliver_until(stop, limit=limit, interval=None, on_batch=on_batch, jobs=jobs)
         if not batches:
             click.echo("No mail due.")
         return
@@ -153,9 +152,7 @@ def _work(*, until_stopped: bool, interval: float, limit: int, with_jobs: bool =
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        deliver_until(
-            stop, limit=limit, interval=interval, on_batch=on_batch, before_batch=before_batch
-        )
+        deliver_until(stop, limit=limit, interval=interval, on_batch=on_batch, jobs=jobs)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

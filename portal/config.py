@@ -65,6 +65,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # Who holds registrants' data, as the privacy notice names it ("the Secretariat of
         # …"); empty: the notice speaks of the secretariat that organizes the event.
         ORGANIZATION_NAME="",
+        # Reminders new events send their confirmed registrants, as ISO 8601 durations before
+        # the start (from the environment as JSON: PORTAL_REMINDERS='["P1D", "PT1H"]').
+        REMINDERS=("P1D", "PT1H"),
     )
     app.config.from_prefixed_env("PORTAL")
     if test_config:

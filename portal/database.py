@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 
 from flask import Flask
 from flask_babel import LazyString
-from sqlalchemy import JSON, DateTime, TypeDecorator, event, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    TypeDecorator,
+    event,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -213,3 +222,16 @@ def _tune_sqlite(busy_timeout_ms: int, dbapi_connection: Any, connection_record:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
+
+
+def json_object(**values: Any) -> ColumnElement[Any]:
+    """A JSON object built by the database from column expressions, for rows that an
+    INSERT … SELECT writes without passing through Python."""
+    # The keys are Python names, written into the SQL as they are; PostgreSQL cannot tell
+    # the type of a bound parameter given to json_build_object.
+    pairs = [
+        part for name, value in values.items() for part in (literal_column(f"'{name}'"), value)
+    ]
+    if db.engine.dialect.name == "postgresql":
+        return func.json_build_object(*pairs)
+    return func.json_object(*pairs)

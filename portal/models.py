@@ -5,7 +5,12 @@ from portal.events.models import Event, ProgrammeItem, Question, Speaker, Stream
 from portal.mail.models import OutboxMessage
 from portal.organizers.audit import AuditEntry
 from portal.organizers.models import ApiToken, Organizer, event_managers
-from portal.registration.models import PersonalLink, Registration
+from portal.registration.models import (
+    PersonalLink,
+    RegistrantMessage,
+    Registration,
+    SentReminder,
+)
 from portal.scheduling import ScheduledJob
 
 __all__ = [
@@ -17,8 +22,10 @@ __all__ = [
     "PersonalLink",
     "ProgrammeItem",
     "Question",
+    "RegistrantMessage",
     "Registration",
     "ScheduledJob",
+    "SentReminder",
     "Speaker",
     "Stream",
     "event_managers",

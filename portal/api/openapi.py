@@ -21,6 +21,8 @@ from portal.api.schemas import (
     EventListSchema,
     EventSchema,
     ExportQuerySchema,
+    MessageInputSchema,
+    MessageQueuedSchema,
     RegistrationListSchema,
     RegistrationQuerySchema,
 )
@@ -284,6 +286,34 @@ def build_document() -> dict[str, Any]:
                 "An unknown or already erased registration answers 404.",
                 "security": _TOKEN,
                 "responses": _answers(204, "Erased.", None, 401, 403, 404),
+            }
+        },
+    )
+    spec.path(
+        "/events/{slug}/messages",
+        parameters=[_SLUG_PARAMETER],
+        operations={
+            "post": {
+                "operationId": "sendMessage",
+                "summary": "Write to the event's registrants that the filter picks.",
+                "description": "Needs a token with the `registrations:message` permission. "
+                "Each recipient gets the subject and body in their own language, or in "
+                "English when the message has none in it, with their personal link. The "
+                "message is queued at once and sent by the mail worker; the history of the "
+                "event records it for each recipient.",
+                "security": _TOKEN,
+                "requestBody": {"required": True, "content": _json(MessageInputSchema)},
+                "responses": _answers(
+                    202,
+                    "The message is queued for this many people.",
+                    _json(MessageQueuedSchema),
+                    400,
+                    401,
+                    403,
+                    404,
+                    413,
+                    422,
+                ),
             }
         },
     )

@@ -124,6 +124,19 @@ _RETENTION_DOC = {
 }
 
 
+_REMINDER_DOC = {
+    "pattern": r"^P(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$",
+    "examples": ["P1D", "PT1H"],
+}
+_REMINDERS_DOC = {
+    "description": "Reminders mailed to each confirmed registrant, as ISO 8601 durations "
+    "before the start (weeks, days, hours, minutes), from 1 minute to 30 days, none twice. "
+    "Answers give them longest first, each in its largest exact unit (`PT24H` is `P1D`). A "
+    "reminder goes out from its time until a quarter of its lead later (15 minutes for "
+    "`PT1H`), never after the start: one added after that is not sent late. New events get "
+    "the site's default (`P1D` and `PT1H` unless configured otherwise).",
+}
+
 #: A text by language code; English is required where the text is.
 LocalizedTextSchema = Closed.from_dict(
     {lang: fields.String() for lang in LANGUAGES}, name="LocalizedTextSchema"
@@ -229,6 +242,9 @@ class EventSchema(Closed):
     speakers = fields.List(fields.Nested(SpeakerSchema), required=True)
     streams = fields.List(fields.Nested(StreamSchema), required=True)
     programme = fields.List(fields.Nested(ProgrammeItemSchema), required=True)
+    reminders = fields.List(
+        fields.String(metadata=_REMINDER_DOC), required=True, metadata=_REMINDERS_DOC
+    )
     sequence = fields.Integer(
         required=True,
         validate=validate.Range(min=0),
@@ -498,6 +514,13 @@ class EventInputSchema(Closed):
         },
     )
 
+    reminders = PassedRaw(
+        metadata={
+            **_REMINDERS_DOC,
+            "json_schema": {"type": "array", "items": {"type": "string", **_REMINDER_DOC}},
+        },
+    )
+
     @pre_load
     def _refuse_read_only_fields(self, body: Mapping[str, Any], **kwargs: Any) -> Any:
         """A field of the answers that a body may not set says so, not "unknown"."""
@@ -525,6 +548,7 @@ class EventInputSchema(Closed):
         streams = body.pop("streams", None)
         programme = body.pop("programme", None)
         status = body.pop("status", None)
+        reminders = body.pop("reminders", None)
         body.update(body.pop("capacity", {}))
         return EventChanges(
             fields=body,
@@ -532,6 +556,7 @@ class EventInputSchema(Closed):
             streams=None if streams is None else {s.pop("language"): s for s in streams},
             programme=programme,
             status=status,
+            reminders=reminders,
         )
 
 
@@ -548,6 +573,49 @@ class EventChanges:
     #: For `programme.replace_programme`.
     programme: list[dict[str, Any]] | None
     status: EventStatus | None
+    #: For `reminders.clean_rules`, as sent.
+    reminders: object = None
+
+
+class MessageInputSchema(Closed):
+    """A message to registrants, as sent; the subject and body are checked by
+    `messages.clean_content`."""
+
+    subject = PassedNested(LocalizedTextSchema, required=True)
+    body = PassedNested(LocalizedTextSchema, required=True)
+    statuses = fields.List(
+        fields.Enum(
+            RegistrationState,
+            by_value=True,
+            error_messages={
+                "unknown": _l(
+                    "Choose one of these values: %(values)s.",
+                    values=", ".join(state.value for state in RegistrationState),
+                )
+            },
+        ),
+        required=True,
+        validate=validate.Length(min=1, error=_l("Choose at least one status.")),
+        metadata={"description": "Registrations in any of these statuses receive it."},
+    )
+    attendance = fields.List(
+        fields.Enum(Attendance, by_value=True),
+        load_default=list,
+        metadata={"description": "Only people attending this way; any when left out."},
+    )
+    categories = fields.List(
+        fields.Enum(ParticipantCategory, by_value=True),
+        load_default=list,
+        metadata={"description": "Only people of these participant categories; any when left out."},
+    )
+
+
+class MessageQueuedSchema(Closed):
+    recipients = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "How many people the message was queued for."},
+    )
 
 
 def api_field(field: str) -> str:

@@ -25,19 +25,21 @@ from portal.api.schemas import (
     EventListSchema,
     EventSchema,
     ExportQuerySchema,
+    MessageInputSchema,
+    MessageQueuedSchema,
     RegistrationListSchema,
     RegistrationQuerySchema,
     api_field,
     load,
     load_query,
 )
-from portal.events import programme, services
+from portal.events import programme, reminders, services
 from portal.events.models import Event, EventStatus
 from portal.exports.registrations import registration_table
 from portal.i18n import _l
 from portal.organizers.audit import Actor
 from portal.organizers.models import Organizer, TokenScope
-from portal.registration import erasure
+from portal.registration import erasure, messages
 from portal.registration.queries import (
     RegistrationFilters,
     event_registration,
@@ -156,6 +158,19 @@ def erase_registration(slug: str, registration_id: int):
     return Response(status=204)
 
 
+@bp.post("/events/<slug>/messages")
+def send_message(slug: str):
+    """Queue a message to the registrants the filter picks; 202, as the worker sends it."""
+    organizer, found = _managed_event(slug, TokenScope.MESSAGE_REGISTRANTS)
+    body = load(MessageInputSchema(), _json_object_body())
+    content = messages.clean_content(body["subject"], body["body"])
+    chosen = messages.RecipientFilter(
+        frozenset(body["statuses"]), frozenset(body["attendance"]), frozenset(body["categories"])
+    )
+    sent = messages.send_message(found, Actor.api(organizer), content, chosen)
+    return MessageQueuedSchema().dump({"recipients": sent.recipient_count}), 202
+
+
 @bp.get("/events/<slug>/registrations.csv")
 def export_registrations_csv(slug: str):
     return _export_registrations(slug, "csv")
@@ -218,6 +233,8 @@ def _apply_lists_and_status(event: Event, actor: Actor, changes: EventChanges) -
         services.set_streams(event, actor, changes.streams)
     if changes.programme is not None:
         programme.replace_programme(event, actor, changes.programme)
+    if changes.reminders is not None:
+        reminders.set_reminders(event, actor, reminders.clean_rules(changes.reminders))
     if changes.status is None or changes.status is event.status:
         return
     if changes.status is EventStatus.PUBLISHED:

@@ -82,6 +82,9 @@ class Event(db.Model):
     #: Days after the end that registrants' personal data is kept; NULL: the site's
     #: `RETENTION_DAYS` (see `portal.registration.privacy`).
     retention_days: Mapped[int | None]
+    #: Reminders mailed to confirmed registrants before the start, as ISO 8601 durations
+    #: (``["P1D", "PT1H"]``) in the canonical form of `portal.events.reminders`.
+    reminders: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Bumped under lock by every registration decision: the row lock that guards the seats.
     seats_version: Mapped[int] = mapped_column(default=0)
     #: iCalendar SEQUENCE: rises whenever time, place or status change.

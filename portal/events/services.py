@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from portal import database
-from portal.events import programme
+from portal.events import programme, reminders
 from portal.events.models import Event, EventFormat, EventStatus, Speaker, Stream
 from portal.events.signals import event_cancelled, event_rescheduled, seats_changed
 from portal.extensions import db
@@ -180,7 +180,10 @@ def create_event(actor: Actor | Organizer, fields: Mapping[str, Any]) -> Event:
     if missing:
         raise InvalidField(missing[0], _l("This field is required."))
     event = Event(
-        status=EventStatus.DRAFT, sequence=0, managers=[audit.as_actor(actor).organizer]
+        status=EventStatus.DRAFT,
+        sequence=0,
+        managers=[audit.as_actor(actor).organizer],
+        reminders=reminders.default_rules(),
     )
     _apply_event_fields(event, fields)
     db.session.add(event)

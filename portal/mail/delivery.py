@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import MessageError
@@ -75,11 +75,12 @@ def deliver_until(
     limit: int,
     interval: float | None,
     on_batch: Callable[[DeliveryReport], None],
-    before_batch: Callable[[], object] | None = None,
+    jobs: Sequence[Callable[[], object]] = (),
 ) -> None:
     """Deliver batch after batch until `stop` is set, pausing `interval` seconds whenever
     nothing more is due; with `interval` None, return as soon as nothing more is due.
-    `before_batch` (the worker's scheduled jobs) is called before each batch.
+    `jobs` (queueing the reminders that are due, the scheduled jobs) run before each batch,
+    each owning its transactions, so that what they queue goes out in the same round.
 
     A worker that runs until stopped outlives a database that stops answering: it logs the
     error and tries again after a pause that doubles each time, up to a minute.
@@ -87,8 +88,8 @@ def deliver_until(
     failures = 0
     while not stop.is_set():
         try:
-            if before_batch is not None:
-                before_batch()
+            for job in jobs:
+                job()
             report = deliver_due_messages(limit)
         except SQLAlchemyError:
             if interval is None:

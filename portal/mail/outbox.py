@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select
+from sqlalchemy import Select, String, cast, insert, literal, or_, select
 
 from portal.extensions import db
 from portal.mail.addresses import sender_domain
@@ -77,6 +77,51 @@ def queue_mail(
     )
     db.session.add(message)
     return message
+
+
+def queue_mail_for_each(
+    kind: str,
+    recipients: Select[tuple[int, str, str]],
+    *,
+    invite: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """Add one message of `kind` for each row of `recipients` (registration id, address,
+    language), all with the same `details`, in one INSERT … SELECT: the database copies the
+    rows, so that a message to 10,000 people is queued in well under a second and nothing is
+    rendered or even loaded into Python. Joins the caller's transaction, as `queue_mail`
+    does; returns how many were queued.
+
+    The Message-IDs are made of one random part for the batch and the registration's id.
+    """
+    people = recipients.subquery()
+    registration_id, to_address, language = people.c
+    columns = OutboxMessage.__table__.c
+    now = now_utc()
+    values = {
+        "message_id": literal(f"<{uuid.uuid4()}.")
+        + cast(registration_id, String)
+        + literal(f"@{sender_domain()}>"),
+        "kind": literal(kind, columns.kind.type),
+        "to_address": to_address,
+        "language": language,
+        "registration_id": registration_id,
+        "invite": literal(invite, columns.invite.type),
+        "details": literal(dict(details or {}), columns.details.type),
+        "attachments": literal([], columns.attachments.type),
+        "status": literal(OutboxStatus.PENDING, columns.status.type),
+        "attempts": literal(0, columns.attempts.type),
+        "next_attempt_at": literal(now, columns.next_attempt_at.type),
+        "last_error": literal("", columns.last_error.type),
+        "created_at": literal(now, columns.created_at.type),
+    }
+    # The row count of an INSERT … SELECT is kept only when asked for (psycopg forgets it).
+    result = db.session.execute(
+        insert(OutboxMessage.__table__)
+        .from_select(list(values), select(*values.values()))
+        .execution_options(preserve_rowcount=True)
+    )
+    return result.rowcount
 
 
 def render(message: OutboxMessage) -> Rendered:

@@ -95,6 +95,7 @@ from portal.manage import (  # noqa: E402,F401  (routes)
     checkin,
     events,
     imports,
+    messages,
     organizers,
     overview,
     registrations,

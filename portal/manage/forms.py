@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -18,12 +18,21 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.events.models import Event, EventFormat, ProgrammeItem, Speaker
 from portal.events.photos import PHOTO_EXTENSIONS
@@ -31,6 +40,7 @@ from portal.events.services import EVENT_FIELDS, STREAM_LANGUAGES
 from portal.i18n import CONTENT_LANGUAGES, LANGUAGES, _l, language_in, language_label, language_name
 from portal.organizers.models import TokenScope
 from portal.organizers.services import DEFAULT_TOKEN_DAYS, TOKEN_DAYS
+from portal.registration.models import Attendance, ParticipantCategory, RegistrationState
 from portal.timeutil import to_zone
 
 _REQUIRED = _l("This field is required.")
@@ -81,6 +91,12 @@ class TokenForm(FlaskForm):
         TokenScope.WRITE_REGISTRATIONS.title,
         description=_l("Only for a script that erases people at their request."),
     )
+    message_registrants = BooleanField(
+        TokenScope.MESSAGE_REGISTRANTS.title,
+        description=_l(
+            "Only for a script that writes to registrants: it mails them in your name."
+        ),
+    )
     days = SelectField(
         _l("Valid for"),
         choices=[SelectChoice(str(days), _l("%(days)d days", days=days)) for days in TOKEN_DAYS],
@@ -93,6 +109,7 @@ class TokenForm(FlaskForm):
             TokenScope.WRITE_EVENTS: self.write_events.data,
             TokenScope.READ_REGISTRATIONS: self.read_registrations.data,
             TokenScope.WRITE_REGISTRATIONS: self.write_registrations.data,
+            TokenScope.MESSAGE_REGISTRANTS: self.message_registrants.data,
         }
         return {scope for scope, wanted in chosen.items() if wanted}
 
@@ -408,3 +425,74 @@ for _lang in STREAM_LANGUAGES:
         BooleanField(_l("For registered participants only")),
     )
 del _lang
+
+
+class MessageForm(FlaskForm):
+    """A message to registrants: subject and body per language (fields subject_en, body_en,
+    …) and the filter that picks the recipients."""
+
+    statuses = SelectMultipleField(
+        _l("Registrations in these statuses"),
+        choices=[SelectChoice(state.value, state.title) for state in RegistrationState],
+        default=[RegistrationState.CONFIRMED.value],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    attendance = SelectMultipleField(
+        _l("Attending"),
+        choices=[SelectChoice(mode.value, mode.title) for mode in Attendance],
+        description=_l("Leave all unticked for everyone."),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    categories = SelectMultipleField(
+        _l("Participant categories"),
+        choices=[SelectChoice(category.value, category.title) for category in ParticipantCategory],
+        description=_l("Leave all unticked for everyone."),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+    def texts(self, name: str) -> dict[str, str]:
+        """The subject or body by language, as `messages.clean_content` takes them."""
+        return {lang: self[f"{name}_{lang}"].data or "" for lang in LANGUAGES}
+
+
+_per_language(
+    MessageForm,
+    "subject",
+    lambda lang: StringField(_l("Subject"), validators=[Length(max=200)]),
+)
+_per_language(
+    MessageForm,
+    "body",
+    lambda lang: TextAreaField(
+        _l("Message"),
+        validators=[Length(max=10_000)],
+        description=_l("Plain text; leave an empty line between paragraphs."),
+    ),
+)
+
+
+class ReminderForm(FlaskForm):
+    """One more reminder rule, as a number of minutes, hours or days before the start."""
+
+    amount = IntegerField(
+        _l("How long before the start"),
+        validators=[
+            InputRequired(_l("Enter a whole number.")),
+            NumberRange(min=1, max=720, message=_l("Enter a whole number from 1 to 720.")),
+        ],
+    )
+    unit = SelectField(
+        _l("Unit"),
+        choices=[
+            SelectChoice("days", _l("days")),
+            SelectChoice("hours", _l("hours")),
+            SelectChoice("minutes", _l("minutes")),
+        ],
+        default="days",
+    )
+
+    def lead(self) -> timedelta:
+        return timedelta(**{str(self.unit.data): int(self.amount.data or 0)})

@@ -13,7 +13,18 @@ from math import ceil
 from typing import Any, Protocol
 
 from flask_babel import lazy_pgettext, pgettext
-from sqlalchemy import JSON, ColumnElement, ForeignKey, String, func, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Select,
+    String,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from portal.database import TitledEnum, UTCDateTime, enum_column
@@ -57,6 +68,9 @@ ACTION_TITLES = {
     "registrations.purged": _l("Personal data erased at the end of the retention period"),
     "registration.imported": _l("Registration imported"),
     "mail.failed": _l("Email given up as undeliverable"),
+    "message.sent": _l("Message sent to registrants"),
+    "registration.messaged": _l("Message sent"),
+    "event.reminders_changed": _l("Reminders changed"),
 }
 
 
@@ -198,6 +212,37 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_each(
+    action: str,
+    *,
+    event: _Subject,
+    actor: Actor | Organizer,
+    details: Select[tuple[Any]],
+) -> int:
+    """One entry of `action` for each row of `details`, a query of one JSON object per entry
+    (`portal.database.json_object`), in one INSERT … SELECT: a message to thousands of
+    registrants has an entry for each, written by the database. Returns how many."""
+    actor = as_actor(actor)
+    found = details.subquery()
+    columns = AuditEntry.__table__.c
+    values = {
+        "action": literal(action, columns.action.type),
+        "event_id": literal(event.id, columns.event_id.type),
+        "organizer_id": literal(
+            actor.organizer.id if actor.organizer else None, columns.organizer_id.type
+        ),
+        "actor_kind": literal(actor.kind, columns.actor_kind.type),
+        "details": found.c[0],
+        "created_at": literal(now_utc(), columns.created_at.type),
+    }
+    result = db.session.execute(
+        insert(AuditEntry.__table__)
+        .from_select(list(values), select(*values.values()))
+        .execution_options(preserve_rowcount=True)
+    )
+    return result.rowcount
 
 
 def event_history(event: _Subject) -> list[AuditEntry]:

@@ -68,6 +68,9 @@ class TokenScope(TitledEnum):
     WRITE_EVENTS = "events:write", _l("Create and change events")
     READ_REGISTRATIONS = "registrations:read", _l("Read registrations (personal data)")
     WRITE_REGISTRATIONS = "registrations:write", _l("Erase registrations (personal data)")
+    #: Neither of the others: writing to thousands of people in the organizers' name is a
+    #: power of its own, and a token that only reads or edits events must not have it.
+    MESSAGE_REGISTRANTS = "registrations:message", _l("Send messages to registrants")
 
 
 class ApiToken(db.Model):

@@ -13,8 +13,11 @@ from typing import Any
 from portal.registration.models import Attendance, Registration, RegistrationState
 from portal.registration.qr import format_code, qr_png
 
-#: Messages that tell someone their place is confirmed: each carries the check-in code.
-CONFIRMATION_TEMPLATES = frozenset({"registration_confirmed", "registration_promoted"})
+#: Messages that carry the check-in code: those that confirm a seat, and the reminder before
+#: the event, which a delegate is likely to open at the door.
+CONFIRMATION_TEMPLATES = frozenset(
+    {"registration_confirmed", "registration_promoted", "registration_reminder"}
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import TitledEnum, UTCDateTime, enum_column
+from portal.database import LocalizedText, TitledEnum, UTCDateTime, enum_column
 from portal.events.models import Event
 from portal.extensions import db
 from portal.i18n import _l
@@ -231,3 +231,43 @@ class PersonalLink(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration] = relationship(back_populates="links")
+
+
+class RegistrantMessage(db.Model):
+    """A message organizers wrote to some of an event's registrants. Each recipient's outbox
+    row points here; the worker writes it in the person's language when it delivers it."""
+
+    __tablename__ = "registrant_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Subject and body by language; English is required, the others fall back to it.
+    subject: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    body: Mapped[dict[str, str]] = mapped_column(LocalizedText, default=dict)
+    #: How many people it was queued for.
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    #: The organizer who sent it; NULL once their account is deleted.
+    organizer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    event: Mapped[Event] = relationship()
+
+
+class SentReminder(db.Model):
+    """A reminder queued for one registrant: the unique constraint is what makes each rule
+    go out once per person, whatever the number of workers racing to send it."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (UniqueConstraint("registration_id", "rule", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE")
+    )
+    #: The event's rule, as stored in `Event.reminders` (``P1D``).
+    rule: Mapped[str] = mapped_column(String(20))
+    #: The start the reminder announced: an event moved to another time reminds again.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -19,10 +19,19 @@ from portal.mail.addresses import sender_domain
 from portal.mail.links import external_url
 from portal.mail.models import OutboxMessage
 from portal.mail.outbox import Rendered, Unrenderable, register_renderer, render_template_message
+from portal.registration import messages
 from portal.registration.mailcode import mail_code
-from portal.registration.models import FormOfAddress, Registration
-from portal.registration.services import normalize_email, waitlist_position
+from portal.registration.models import FormOfAddress, Registration, RegistrationState
+from portal.registration.services import (
+    add_personal_link,
+    new_link_token,
+    normalize_email,
+    waitlist_position,
+)
 from portal.timeutil import now_utc
+
+#: The reminder before an event starts (`portal.registration.reminders` queues it).
+REMINDER_KIND = "registration_reminder"
 
 #: Every message about a registration; each has its templates under ``emails/<kind>.*``.
 KINDS = (
@@ -35,7 +44,13 @@ KINDS = (
     "registration_cancelled",
     "event_rescheduled",
     "event_cancelled",
+    messages.KIND,
+    REMINDER_KIND,
 )
+#: Messages queued by the thousand, in statements of many rows: each gets its personal link
+#: when the worker writes it, as issuing thousands would hold up the request (or job) that
+#: queues them.
+LINK_AT_DELIVERY = frozenset({messages.KIND, REMINDER_KIND})
 
 
 def register_renderers() -> None:
@@ -61,6 +76,11 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
     kind = str(message.kind)  # only the kinds registered above come here
     event = registration.event
     lang = message.language
+    extra = messages.message_context(message, lang) if kind == messages.KIND else {}
+    if kind == REMINDER_KIND and (
+        registration.state is not RegistrationState.CONFIRMED or event.is_cancelled
+    ):
+        raise Unrenderable("the registration or the event was cancelled since")
     event_url = external_url("public.event", lang=lang, slug=event.slug)
     with force_locale(lang):
         opening = salutation(registration)
@@ -90,6 +110,9 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
     if checkin:
         attachments.append(checkin.attachment)
     token = message.token
+    issue_link = token is None and kind in LINK_AT_DELIVERY
+    if issue_link:
+        token = new_link_token()
     rendered = render_template_message(
         kind,
         lang,
@@ -103,7 +126,11 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
         manage_url=external_url("registration.manage", lang=lang, token=token) if token else None,
         position=waitlist_position(registration),
         details=message.details,
+        **extra,
     )
+    if issue_link:
+        # Only once the mail is written: a template's fault leaves no stray link behind.
+        add_personal_link(registration, str(token))
     return Rendered(rendered.subject, rendered.text_body, rendered.html_body, attachments)
 
 

@@ -812,14 +812,25 @@ def _record(action: str, registration: Registration, actor: Actor, **details: An
 
 
 def _new_token(registration: Registration) -> str:
-    """Give the registration one more personal link; those already mailed keep working (only
-    the oldest beyond `MAX_LINKS` are turned off)."""
-    token = secrets.token_urlsafe(32)
+    """Give the registration one more personal link and return its token."""
+    token = new_link_token()
+    add_personal_link(registration, token)
+    return token
+
+
+def new_link_token() -> str:
+    """A token for a personal link, random and long enough never to be guessed."""
+    return secrets.token_urlsafe(32)
+
+
+def add_personal_link(registration: Registration, token: str) -> None:
+    """Make `token` one more personal link of the registration; those already mailed keep
+    working (only the oldest beyond `MAX_LINKS` are turned off). The mail worker calls it
+    once a message with the link is written, for messages queued by the thousand."""
     registration.links.append(PersonalLink(token_hash=hash_token(token)))
     working = [link for link in registration.links if link.revoked_at is None]
     for link in working[:-MAX_LINKS]:
         link.revoked_at = now_utc()
-    return token
 
 
 #: Personal links of one registration that work at once; a second attempt or a promotion adds

@@ -21,7 +21,7 @@ from portal.events.models import Event
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.organizers.audit import Actor
-from portal.registration import services
+from portal.registration import messages, reminders, services
 from portal.registration.models import Registration
 from tests.factories import create_event, create_organizer, create_registration
 from tests.helpers import api_token, app_config
@@ -73,6 +73,9 @@ def fill_the_database() -> None:
     create_registration(event, given_name="Łukasz", family_name="Żółć", language="es")
     create_registration(event, given_name="Nguyễn", family_name="Thị Minh Khai", language="en")
     services.cancel(seated, Actor.back_office(organizer))  # an audit entry, mail, a promotion
+    content = messages.clean_content({"en": "Room ✨"}, {"fr": "Salle", "en": "Room"})
+    messages.send_message(event, organizer, content, messages.recipient_filter(["confirmed"]))
+    reminders.queue_reminders(event, "P1D")
     db.session.commit()
 
 

@@ -117,6 +117,8 @@ def signed_in_page(live_server, page_in, app):
         "/manage/events/country-networks-briefing/check-in/log",
         "/manage/events/country-networks-briefing/figures",
         "/manage/events/country-networks-briefing/registrations/import",
+        "/manage/events/country-networks-briefing/messages/new",
+        "/manage/events/country-networks-briefing/reminders",
     ],
 )
 def test_back_office_pages_have_no_accessibility_violations(live_server, signed_in_page, path):
@@ -186,6 +188,24 @@ def _confirmed_delegate(slug: str = BRIEFING, token: str | None = None):
     db.session.add(registration)
     db.session.commit()
     return registration
+
+
+def test_the_preview_of_a_message_and_its_errors_are_accessible(live_server, signed_in_page):
+    _confirmed_delegate()
+    page = signed_in_page
+    page.goto(f"{live_server}/manage/events/{BRIEFING}/messages/new")
+    page.click("main form button[value=preview]")
+    assert page.locator(".error-summary").is_visible()  # no English subject or body
+    axe = {"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
+    results = Axe().run(page, options=axe)
+    assert results.violations_count == 0, results.generate_report()
+    page.fill("#subject_en", "Room change")
+    page.fill("#body_en", "The meeting moves to Room XX.\n\nPlease bring your badge.")
+    page.click("main form button[value=preview]")
+    assert page.locator("h1").inner_text() == "Check the message before sending it"
+    assert "It will be sent to 1 person." in page.locator("main").inner_text()
+    results = Axe().run(page, options=axe)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def test_a_typed_code_checks_in_and_the_page_stays_accessible(live_server, signed_in_page):
