@@ -9,7 +9,7 @@ import re
 import smtplib
 import ssl
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
@@ -141,6 +141,18 @@ class Transport(Protocol):
     def send(self, envelope: Envelope) -> None: ...
 
     def close(self) -> None: ...
+
+
+def delete_eml_copies(instance_path: str, message_ids: Iterable[int]) -> int:
+    """Delete the `.eml` copies of these outbox messages (written when no server is
+    configured): the mail of an erased person goes with their data. Returns how many."""
+    directory = Path(instance_path) / "outbox"
+    deleted = 0
+    for message_id in message_ids:
+        for copy in directory.glob(f"{int(message_id)}-*.eml"):
+            copy.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
 
 
 def open_transport(config: Mapping[str, Any], instance_path: str) -> Transport:

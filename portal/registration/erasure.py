@@ -16,12 +16,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select, update
 
+from portal.database import after_commit
 from portal.events.models import Event
 from portal.events.services import RETENTION_DAYS_RANGE, lock_seats, retention_ends_at
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
+from portal.mail.smtp import delete_eml_copies
 from portal.organizers import audit
 from portal.organizers.audit import Actor, AuditEntry
 from portal.registration import services
@@ -163,6 +166,8 @@ def _anonymise(event: Event, ids: Sequence[int], now: datetime) -> None:
             .where(OutboxMessage.id.in_(message_ids))
             .execution_options(synchronize_session=False)
         )
+        instance_path = current_app.instance_path
+        after_commit(lambda: delete_eml_copies(instance_path, message_ids))
     _scrub_audit_log(event, set(ids), message_ids)
 
 

@@ -5,12 +5,14 @@ worker's daily job)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.mail.delivery import deliver_due_messages
 from portal.mail.models import OutboxMessage
 from portal.mail.outbox import Unrenderable, render
 from portal.organizers import audit
@@ -161,6 +163,24 @@ def test_a_second_erasure_changes_nothing(app):
         db.session.scalar(select(func.count()).where(AuditEntry.action == "registration.erased"))
         == 1
     )
+
+
+def test_the_eml_copies_of_an_erased_persons_mail_go_with_them(app):
+    """Without a mail server, delivered mail is kept as .eml files: those of an erased person
+    are deleted once the erasure commits, and nobody else's."""
+    event = create_event()
+    erased = create_registration(event, email="zorq@example.org")
+    create_registration(event, email="other@example.org")
+    assert deliver_due_messages().sent == 2
+    copies = Path(app.instance_path, "outbox")
+    assert len(list(copies.glob("*.eml"))) == 2
+
+    erase_registration(_row(erased.id), audit.SYSTEM)
+    assert len(list(copies.glob("*.eml"))) == 2  # not before the commit
+    db.session.commit()
+
+    [left] = copies.glob("*.eml")
+    assert "other@example.org" in left.read_text() and "zorq" not in left.read_text()
 
 
 def test_an_erased_person_may_register_again_with_the_same_address(app):
