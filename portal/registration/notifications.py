@@ -9,7 +9,7 @@ the waiting-list position) is read then; what cannot be read later travels in th
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale, gettext, pgettext
+from flask_babel import force_locale, gettext, lazy_pgettext
 from markupsafe import Markup, escape
 
 from portal.calendar.ics import invitation
@@ -136,9 +136,13 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
 
 #: One catalogue entry per case of opening, by the person's form of address.
 _SALUTATIONS = {
-    FormOfAddress.MS: ("salutation: to a woman, by her family name", "Dear Ms. %(family_name)s,"),
-    FormOfAddress.MR: ("salutation: to a man, by his family name", "Dear Mr. %(family_name)s,"),
-    None: ("salutation: no form of address given, by full name", "Dear %(name)s,"),
+    FormOfAddress.MS: lazy_pgettext(
+        "salutation: to a woman, by her family name", "Dear Ms. %(family_name)s,"
+    ),
+    FormOfAddress.MR: lazy_pgettext(
+        "salutation: to a man, by his family name", "Dear Mr. %(family_name)s,"
+    ),
+    None: lazy_pgettext("salutation: no form of address given, by full name", "Dear %(name)s,"),
 }
 
 
@@ -149,9 +153,9 @@ def salutation(registration: Registration, *, html: bool = False) -> str:
     For HTML the names are isolated (`<bdi>`), so that a Latin name keeps its order in an
     Arabic sentence.
     """
-    context, message = _SALUTATIONS[registration.form_of_address]
+    opening = str(_SALUTATIONS[registration.form_of_address])
     names = {"family_name": registration.family_name, "name": registration.full_name}
     if not html:
-        return pgettext(context, message, **names)
+        return opening % names
     isolated = {key: Markup("<bdi>{}</bdi>").format(value) for key, value in names.items()}
-    return Markup(escape(pgettext(context, message))) % isolated
+    return Markup(escape(opening)) % isolated

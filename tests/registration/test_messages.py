@@ -64,7 +64,7 @@ def test_each_person_gets_the_message_in_their_language_falling_back_to_english(
     assert "Please bring your badge." in to_spanish.text_body
     assert '<div lang="en">' in to_spanish.html_body
     assert "<p>The meeting moves to Room XX.</p>" in to_spanish.html_body
-    assert to_spanish.html_body.startswith('<!doctype html>\n<html lang="es">')
+    assert to_spanish.html_body.startswith('<!doctype html>\n<html lang="es" dir="ltr">')
 
 
 def test_each_mail_carries_a_new_personal_link_issued_at_delivery(app, people):
