@@ -106,6 +106,7 @@ def signed_in_page(live_server, page_in, app):
         "/manage/events/country-networks-briefing/",
         "/manage/events/country-networks-briefing/edit",
         "/manage/events/country-networks-briefing/speakers",
+        "/manage/events/country-networks-briefing/programme",
         "/manage/events/country-networks-briefing/streams",
         "/manage/organizers/",
         "/manage/account",
