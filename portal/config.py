@@ -51,6 +51,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # PostgreSQL row lock) before it answers 503 instead of hanging.
         DATABASE_LOCK_TIMEOUT=5,
         RATELIMIT_STORAGE_URI="memory://",
+        # Said every time: Flask-Limiter keeps one extension object for every app, and an app
+        # that leaves this out would inherit whatever the previous app set.
+        RATELIMIT_ENABLED=True,
         # Retry-After on every 429 (and the X-RateLimit-* headers on limited pages).
         RATELIMIT_HEADERS_ENABLED=True,
         # Generous per address: a whole delegation may register from one office network.

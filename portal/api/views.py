@@ -163,7 +163,7 @@ def send_message(slug: str):
     """Queue a message to the registrants the filter picks; 202, as the worker sends it."""
     organizer, found = _managed_event(slug, TokenScope.MESSAGE_REGISTRANTS)
     body = load(MessageInputSchema(), _json_object_body())
-    content = messages.clean_content(body["subject"], body["body"])
+    content = messages.clean_content(body.get("subject"), body.get("body"))
     chosen = messages.RecipientFilter(
         frozenset(body["statuses"]), frozenset(body["attendance"]), frozenset(body["categories"])
     )

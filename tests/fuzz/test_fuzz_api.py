@@ -146,7 +146,7 @@ def _assert_event_normalised(event: Event) -> None:
     assert_texts_normalised(event.title)
     assert_texts_normalised(event.summary, multiline=True)
     assert_texts_normalised(event.description, multiline=True)
-    assert_normalised(event.venue)
+    assert_texts_normalised(event.venue)
     assert event.ends_at > event.starts_at
     if event.format is not EventFormat.ONLINE:
         assert event.venue

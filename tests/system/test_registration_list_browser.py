@@ -21,6 +21,7 @@ from portal.registration.models import (
     Registration,
     RegistrationState,
 )
+from portal.registration.privacy import NOTICE_VERSION
 from portal.timeutil import now_utc
 from tests.factories import create_event, create_organizer
 from tests.system.servers import ROOT, read_whole
@@ -97,6 +98,8 @@ def crowded_event(app):
                 language=["en", "fr", "es"][number % 3],
                 accessibility_needs="Wheelchair access to the room" if number % 7 == 0 else "",
                 consented_at=start,
+                consent_version=NOTICE_VERSION,
+                consent_language="en",
                 answers={meal: "veg" if number % 2 else "any", press: number % 5 == 0},
                 queued_at=start + timedelta(minutes=number),
                 created_at=start + timedelta(minutes=number),
