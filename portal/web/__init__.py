@@ -6,6 +6,18 @@ from __future__ import annotations
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+#: The largest id a row can have (a 32-bit signed INTEGER on PostgreSQL).
+LARGEST_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in every URL: a number no row can have is a 404, not a query that PostgreSQL
+    refuses ("integer out of range") with a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ROW_ID, signed=False):  # noqa: A002 (werkzeug's names)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def init_app(app: Flask) -> None:
@@ -13,6 +25,7 @@ def init_app(app: Flask) -> None:
     from portal.web import errors, routes, security, templating, transaction
     from portal.web.sessions import CookieSessionInterface
 
+    app.url_map.converters["int"] = RowIdConverter
     app.session_interface = CookieSessionInterface()
     if proxies := int(app.config["TRUSTED_PROXIES"]):
         # The client's address and scheme only: the host is never taken from a header that a

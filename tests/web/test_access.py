@@ -62,3 +62,13 @@ def test_refused_without_sign_in_or_token(app, client, method, rule):
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/manage/login")
     assert (event.title, event.status, event.sequence, len(event.speakers)) == before
+
+
+def test_an_id_no_row_can_have_is_not_found(api, organizer_client, organizer, token, manager):
+    """Found by schemathesis on PostgreSQL: an id beyond a 32-bit INTEGER was a 500."""
+    create_event(slug="guarded", managers=[manager, organizer])
+    too_large = 2**31
+    erased = api.delete(f"/api/v1/events/guarded/registrations/{too_large}", token=token)
+    assert erased.status_code == 404
+    assert organizer_client.get(f"/manage/events/guarded/programme/{too_large}").status_code == 404
+    assert organizer_client.get(f"/manage/events/guarded/speakers/{too_large}").status_code == 404
