@@ -7,9 +7,11 @@ import enum
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from math import ceil
+from typing import Any, Generic, TypeVar
 
 from flask import Flask
 from flask_babel import LazyString
@@ -235,3 +237,44 @@ def json_object(**values: Any) -> ColumnElement[Any]:
     if db.engine.dialect.name == "postgresql":
         return func.json_build_object(*pairs)
     return func.json_object(*pairs)
+
+
+#: Page numbers linked on each side of the current one.
+PAGE_WINDOW = 2
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a longer list (registrations, audit entries), numbered from 1."""
+
+    items: list[T]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_item(self) -> int:
+        """The place of the page's first row among all matches (1 first), 0 if none."""
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_item(self) -> int:
+        return self.first_item + len(self.items) - 1 if self.items else 0
+
+    @property
+    def window(self) -> range:
+        """The page numbers linked around the current one."""
+        first = max(1, min(self.number, self.pages) - PAGE_WINDOW)
+        return range(first, min(self.pages, first + 2 * PAGE_WINDOW) + 1)

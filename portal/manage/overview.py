@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
+from portal.database import Page
 from portal.events.models import Event
 from portal.i18n import _, _l, current_language
 from portal.manage import bp, load_managed_event
@@ -64,7 +65,7 @@ def page_number() -> int:
     return max(1, request.args.get("page", 1, type=int))
 
 
-def event_history(event: Event) -> tuple[HistoryFilterForm, audit.EntryPage]:
+def event_history(event: Event) -> tuple[HistoryFilterForm, Page[audit.AuditEntry]]:
     """The overview's history section: its filter from the query string, and the page."""
     form = HistoryFilterForm(formdata=request.args)
     page = audit.history_page(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from math import ceil
 from typing import Any, Protocol
 
 from flask_babel import lazy_pgettext, pgettext
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from portal.database import TitledEnum, UTCDateTime, enum_column
+from portal.database import Page, TitledEnum, UTCDateTime, enum_column
 from portal.extensions import db
 from portal.i18n import _l, join_list
 from portal.organizers.models import Organizer
@@ -280,28 +279,6 @@ ACTION_KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class EntryPage:
-    """One page of audit entries, numbered from 1."""
-
-    items: list[AuditEntry]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def history_page(
     event: _Subject,
     *,
@@ -309,7 +286,7 @@ def history_page(
     actor_kind: ActorKind | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> EntryPage:
+) -> Page[AuditEntry]:
     """A page of the event's history, newest first, without the check-ins; `kind` (a key of
     `ACTION_KINDS`) and `actor_kind` narrow it."""
     conditions: list[ColumnElement[bool]] = [AuditEntry.action.not_in(CHECK_IN_ACTIONS)]
@@ -327,23 +304,23 @@ def history_page(
     return _entry_page(event, conditions, page, per_page)
 
 
-def check_in_page(event: _Subject, *, page: int = 1, per_page: int = 50) -> EntryPage:
+def check_in_page(event: _Subject, *, page: int = 1, per_page: int = 50) -> Page[AuditEntry]:
     """A page of the event's check-ins and undone check-ins, newest first."""
     return _entry_page(event, [AuditEntry.action.in_(CHECK_IN_ACTIONS)], page, per_page)
 
 
 def _entry_page(
     event: _Subject, conditions: list[ColumnElement[bool]], page: int, per_page: int
-) -> EntryPage:
+) -> Page[AuditEntry]:
     query = select(AuditEntry).where(AuditEntry.event_id == event.id, *conditions)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     offset = (page - 1) * per_page
     if offset >= total:
-        return EntryPage([], page, per_page, total)
+        return Page([], page, per_page, total)
     items = db.session.scalars(
         query.options(selectinload(AuditEntry.organizer))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(per_page)
         .offset(offset)
     ).all()
-    return EntryPage(list(items), page, per_page, total)
+    return Page(list(items), page, per_page, total)

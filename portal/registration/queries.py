@@ -14,13 +14,13 @@ import enum
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from math import ceil
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, cast, exists, false, func, or_, select, true
 from sqlalchemy import event as orm_event
 from sqlalchemy.dialects.postgresql import JSONB
 
+from portal.database import Page
 from portal.events.models import Event, Question, QuestionKind
 from portal.extensions import db
 from portal.registration.countries import country_choices
@@ -35,8 +35,6 @@ from portal.registration.models import (
 SEARCH_MAX_LENGTH = 200
 #: Page sizes an organizer may choose.
 PAGE_SIZES = (25, 50, 100, 200)
-#: Pages linked on each side of the current one.
-PAGE_WINDOW = 2
 
 
 def fold(text: str) -> str:
@@ -129,43 +127,6 @@ class RegistrationFilters:
 
 #: No filter at all: every registration.
 EVERYONE = RegistrationFilters()
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of registrations, numbered from 1."""
-
-    items: list[Registration]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-    @property
-    def first_item(self) -> int:
-        """The place of the page's first row among all matches (1 first), 0 if none."""
-        return (self.number - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def last_item(self) -> int:
-        return self.first_item + len(self.items) - 1 if self.items else 0
-
-    @property
-    def window(self) -> range:
-        """The page numbers linked around the current one."""
-        first = max(1, min(self.number, self.pages) - PAGE_WINDOW)
-        return range(first, min(self.pages, first + 2 * PAGE_WINDOW) + 1)
 
 
 def event_registration(event: Event, registration_id: int) -> Registration | None:
