@@ -87,6 +87,14 @@ class Event(db.Model):
     reminders: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Bumped under lock by every registration decision: the row lock that guards the seats.
     seats_version: Mapped[int] = mapped_column(default=0)
+    #: Confirmed and waiting registrations per attendance mode, kept by the database itself
+    #: (triggers on `registrations`, migration 7e3b9d2a5c41), whatever writes the rows: never
+    #: set them. Read fresh within a transaction that changed registrations
+    #: (`portal.registration.services.seat_counts`): the loaded values do not follow.
+    confirmed_in_person: Mapped[int] = mapped_column(default=0, server_default="0")
+    confirmed_online: Mapped[int] = mapped_column(default=0, server_default="0")
+    waitlisted_in_person: Mapped[int] = mapped_column(default=0, server_default="0")
+    waitlisted_online: Mapped[int] = mapped_column(default=0, server_default="0")
     #: iCalendar SEQUENCE: rises whenever time, place or status change.
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

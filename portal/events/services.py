@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import selectinload
 
 from portal import database
@@ -227,11 +227,14 @@ def lock_seats(event: Event) -> Event:
     must come before any change in the transaction (`portal.database.begin_write`). Moving
     `seats_version` also tells cached pages that the event may have filled up or opened.
     """
+    # The id from the identity key: begin_write expires the event, and reading `event.id`
+    # would load it again first.
+    (event_id,) = inspect(event).identity
     database.begin_write()
     # One round trip takes the lock and reads the event as it now is (UPDATE … RETURNING).
     return db.session.scalars(
         update(Event)
-        .where(Event.id == event.id)
+        .where(Event.id == event_id)
         .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
         .returning(Event),
         execution_options={"populate_existing": True, "synchronize_session": False},

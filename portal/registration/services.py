@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.events import streams
 from portal.events.models import Event, EventFormat, Question, QuestionKind, Stream
@@ -173,19 +174,41 @@ def capacity(event: Event, attendance: Attendance) -> int | None:
     return event.capacity_online
 
 
+#: The event's counter of registrations in each (state, attendance mode), kept by the database.
+_COUNTERS = {
+    (RegistrationState.CONFIRMED, Attendance.IN_PERSON): Event.confirmed_in_person,
+    (RegistrationState.CONFIRMED, Attendance.ONLINE): Event.confirmed_online,
+    (RegistrationState.WAITLISTED, Attendance.IN_PERSON): Event.waitlisted_in_person,
+    (RegistrationState.WAITLISTED, Attendance.ONLINE): Event.waitlisted_online,
+}
+
+
+def _counted(event: Event, state: RegistrationState, attendance: Attendance) -> int:
+    """Registrations in that state and mode now, read from the database: the loaded event
+    does not follow changes made since it was read (flushed first, as every query is)."""
+    counter = _COUNTERS[state, attendance]
+    return db.session.scalar(select(counter).where(Event.id == event.id))
+
+
+def _counted_as_loaded(event: Event, state: RegistrationState, attendance: Attendance) -> int:
+    """Registrations in that state and mode when the event was read: exact for a page, and
+    right after `lock_seats`, which reads the event under the lock."""
+    return getattr(event, _COUNTERS[state, attendance].key)
+
+
 def confirmed_count(event: Event, attendance: Attendance) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            Registration.event_id == event.id,
-            Registration.attendance == attendance,
-            Registration.state == RegistrationState.CONFIRMED,
-        )
-    )
+    return _counted(event, RegistrationState.CONFIRMED, attendance)
 
 
 def has_free_seat(event: Event, attendance: Attendance) -> bool:
     seats = capacity(event, attendance)
     return seats is None or confirmed_count(event, attendance) < seats
+
+
+def _has_free_seat_as_loaded(event: Event, attendance: Attendance) -> bool:
+    seats = capacity(event, attendance)
+    confirmed = _counted_as_loaded(event, RegistrationState.CONFIRMED, attendance)
+    return seats is None or confirmed < seats
 
 
 class SeatStatus(enum.StrEnum):
@@ -199,40 +222,17 @@ class SeatStatus(enum.StrEnum):
 
 
 def seat_statuses(event: Event) -> dict[Attendance, SeatStatus]:
-    """Each attendance mode the event offers, with what a newcomer would get (one query, and
-    none when no mode has a limit)."""
-    modes = attendance_modes(event)
-    limited = [mode for mode in modes if capacity(event, mode) is not None]
-    confirmed: dict[Attendance, int] = {}
-    if limited:
-        confirmed = dict(
-            db.session.execute(
-                select(Registration.attendance, func.count())
-                .where(
-                    Registration.event_id == event.id,
-                    Registration.attendance.in_(limited),
-                    Registration.state == RegistrationState.CONFIRMED,
-                )
-                .group_by(Registration.attendance)
-            ).all()
-        )
+    """Each attendance mode the event offers, with what a newcomer would get, as the event
+    was read (no query: the counters come with it)."""
     taken = SeatStatus.WAITING_LIST if event.waitlist_enabled else SeatStatus.FULL
     return {
-        mode: SeatStatus.FREE
-        if mode not in limited or confirmed.get(mode, 0) < capacity(event, mode)
-        else taken
-        for mode in modes
+        mode: SeatStatus.FREE if _has_free_seat_as_loaded(event, mode) else taken
+        for mode in attendance_modes(event)
     }
 
 
 def waitlist_length(event: Event, attendance: Attendance) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            Registration.event_id == event.id,
-            Registration.attendance == attendance,
-            Registration.state == RegistrationState.WAITLISTED,
-        )
-    )
+    return _counted(event, RegistrationState.WAITLISTED, attendance)
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -255,12 +255,12 @@ def waitlist_position(registration: Registration) -> int | None:
 
 
 def availability(event: Event) -> Availability:
-    """What the registration form says right now."""
+    """What the registration form says right now, as the event was read (no query)."""
     window = registration_window(event)
     if window is not RegistrationWindow.OPEN:
         return Availability(window.value)
     if not event.waitlist_enabled and not any(
-        has_free_seat(event, mode) for mode in attendance_modes(event)
+        _has_free_seat_as_loaded(event, mode) for mode in attendance_modes(event)
     ):
         return Availability.FULL
     return Availability.OPEN
@@ -387,67 +387,85 @@ def register_attendee(
     address was known. Their consent is stored with the privacy notice's version and the
     language they read it in (`notice_language`, else their preferred one). Raises
     `InvalidFields`/`InvalidField` or `RegistrationRefused`.
+
+    Everything that does not decide about a seat is done before the seats' lock, so that the
+    lock covers only the decision: the lock, the new rows, the commit.
     """
     clean = clean_registration(event, fields)
-    event = lock_seats(event)
-    if (refusal := availability(event)) is not Availability.OPEN:
-        raise RegistrationRefused(refusal)
-
     email_normalized = normalize_email(clean["email"])
+    mode = clean["attendance"]
     existing = db.session.scalar(
         select(Registration).where(
             Registration.event_id == event.id, Registration.email_normalized == email_normalized
         )
     )
-    mode = clean["attendance"]
-    state = _state_for_newcomer(event, mode)
     if existing is not None and existing.state is not RegistrationState.CANCELLED:
-        token = _new_token(existing)
-        _notify(existing, "registration_link", token=token)
-        position = (
-            waitlist_length(event, mode) + 1 if state is RegistrationState.WAITLISTED else None
-        )
-        return Outcome(
-            existing,
-            created=False,
-            announced=state,
-            announced_position=position,
-            attendance=mode,
-        )
-    if state is None:
-        raise RegistrationRefused(Availability.FULL)
-    now = now_utc()
+        return _registered_already(event, existing, mode)
     # Someone who cancelled may register again: their old registration starts afresh.
-    registration = existing or Registration(event=event, email_normalized=email_normalized)
-    for name, value in clean.items():
-        setattr(registration, name, value)
+    registration = existing or Registration(
+        event_id=event.id, email_normalized=email_normalized, **clean
+    )
+    token = new_link_token()
+    event = lock_seats(event)
+    if (refusal := availability(event)) is not Availability.OPEN:
+        raise RegistrationRefused(refusal)
+    if (state := _state_for_newcomer(event, mode)) is None:
+        raise RegistrationRefused(Availability.FULL)
+    if existing is not None:
+        for name, value in clean.items():
+            setattr(registration, name, value)
     registration.state = state
     registration.decision_note = ""
-    registration.consented_at = registration.queued_at = now
+    registration.consented_at = registration.queued_at = now_utc()
     registration.consent_version = NOTICE_VERSION
     registration.consent_language = (
         notice_language if notice_language in LANGUAGES else clean["language"]
     )
-    token = _new_token(registration)
+    add_personal_link(registration, token)
     db.session.add(registration)
-    db.session.flush()
-    template = {
-        RegistrationState.PENDING: "registration_received",
-        RegistrationState.CONFIRMED: "registration_confirmed",
-        RegistrationState.WAITLISTED: "registration_waitlisted",
-    }[state]
-    _notify(registration, template, token=token, invite=_invite_for(registration))
-    position = waitlist_length(event, mode) if state is RegistrationState.WAITLISTED else None
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Registered a moment ago by another request (the unique index says so): answer as
+        # for an address already known.
+        db.session.rollback()
+        known = db.session.scalar(
+            select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.email_normalized == email_normalized,
+            )
+        )
+        if known is None:
+            raise
+        return _registered_already(event, known, mode)
+    _notify(registration, _WELCOME[state], token=token, invite=_invite_for(registration))
+    position = None
+    if state is RegistrationState.WAITLISTED:  # the event was read before this one joined
+        position = _counted_as_loaded(event, state, mode) + 1
     return Outcome(
         registration, created=True, announced=state, announced_position=position, attendance=mode
     )
 
 
+def _registered_already(event: Event, registration: Registration, mode: Attendance) -> Outcome:
+    """Mail a known address a new link; announce what a newcomer in `mode` would get now (no
+    seat is decided, so no lock is taken)."""
+    _notify(registration, "registration_link", token=_new_token(registration))
+    state = _state_for_newcomer(event, mode)
+    position = None
+    if state is RegistrationState.WAITLISTED:
+        position = _counted_as_loaded(event, state, mode) + 1
+    return Outcome(
+        registration, created=False, announced=state, announced_position=position, attendance=mode
+    )
+
+
 def _state_for_newcomer(event: Event, mode: Attendance) -> RegistrationState | None:
-    """Where a new registration in `mode` goes now; None when the mode is full for good."""
+    """Where a new registration in `mode` goes, as the event was read (under the seats' lock
+    to decide); None when the mode is full for good."""
     if event.moderated:
         return RegistrationState.PENDING
-    if has_free_seat(event, mode):
+    if _has_free_seat_as_loaded(event, mode):
         return RegistrationState.CONFIRMED
     if event.waitlist_enabled:
         return RegistrationState.WAITLISTED
