@@ -148,21 +148,27 @@ def move(items: list[T], item: T, offset: int) -> list[T] | None:
 # --- Transactions -----------------------------------------------------------------------------
 
 
-def begin_write() -> None:
+def begin_write(keep: object | None = None) -> None:
     """Start the transaction of a decision that other processes must wait for (seats,
     check-in): on SQLite take the database's write lock before the first read; on PostgreSQL
     the caller then locks the rows it decides about.
 
-    The session must hold no change yet: a transaction that has only read is ended (nothing to
-    lose), one that has written is an error, never silently committed. Starting afresh matters
-    on SQLite, where a transaction that has read cannot take the write lock once another
-    process has committed.
+    The session must hold no change yet: one that has written is an error, never silently
+    committed. What it has read is forgotten (expired), so that the decision reads it again as
+    it is now, but for `keep`, which the caller refreshes itself (`lock_seats`). On SQLite a
+    read transaction still open is ended, since it could not take the write lock once another
+    process has committed; Python's sqlite3 opens one only before a change, so usually there
+    is none.
     """
     session = db.session
     if has_written(session):
         raise RuntimeError("begin_write() must come before any change in the transaction")
-    session.rollback()
+    for loaded in list(session.identity_map.values()):
+        if loaded is not keep:
+            session.expire(loaded)
     if session.get_bind().dialect.name == "sqlite":
+        if session.connection().connection.dbapi_connection.in_transaction:
+            session.rollback()  # expires `keep` too: the caller's refresh reads it again
         session.execute(text("BEGIN IMMEDIATE"))
     session.info[_LOCKED_AT] = time.perf_counter()
 

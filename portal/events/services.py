@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import database
 from portal.events import programme, reminders
@@ -219,26 +220,51 @@ def update_event(event: Event, actor: Actor | Organizer, fields: Mapping[str, An
     return set(changes)
 
 
+#: What every decision about seats depends on: read again by the lock itself, whatever the
+#: loaded event says (an organizer may have changed it a moment ago).
+SEAT_DECISION_COLUMNS = (
+    "status",
+    "format",
+    "starts_at",
+    "ends_at",
+    "registration_opens_at",
+    "registration_closes_at",
+    "moderated",
+    "waitlist_enabled",
+    "capacity_in_person",
+    "capacity_online",
+    "confirmed_in_person",
+    "confirmed_online",
+    "waitlisted_in_person",
+    "waitlisted_online",
+    "seats_version",
+)
+
+_events = Event.__table__
+_LOCK_SEATS = (
+    update(_events)
+    .where(_events.c.id == bindparam("event_id"))
+    .values(seats_version=_events.c.seats_version + 1, updated_at=_events.c.updated_at)
+    .returning(*(_events.c[name] for name in SEAT_DECISION_COLUMNS))
+)
+
+
 def lock_seats(event: Event) -> Event:
     """Start a transaction that decides about the event's seats, with the event's row locked;
-    return the event as it is now.
+    return the event with its `SEAT_DECISION_COLUMNS` as they are now.
 
     Every other decision about the same event's seats, in any process, waits its turn. It
     must come before any change in the transaction (`portal.database.begin_write`). Moving
     `seats_version` also tells cached pages that the event may have filled up or opened.
+    One round trip takes the lock and reads those columns (UPDATE … RETURNING); the rest of
+    the event, which decides nothing, is not read again.
     """
-    # The id from the identity key: begin_write expires the event, and reading `event.id`
-    # would load it again first.
-    (event_id,) = inspect(event).identity
-    database.begin_write()
-    # One round trip takes the lock and reads the event as it now is (UPDATE … RETURNING).
-    return db.session.scalars(
-        update(Event)
-        .where(Event.id == event_id)
-        .values(seats_version=Event.seats_version + 1, updated_at=Event.updated_at)
-        .returning(Event),
-        execution_options={"populate_existing": True, "synchronize_session": False},
-    ).one()
+    database.begin_write(keep=event)
+    (event_id,) = inspect(event).identity  # `event.id` would load an expired event first
+    row = db.session.execute(_LOCK_SEATS, {"event_id": event_id}).one()
+    for name, value in zip(SEAT_DECISION_COLUMNS, row, strict=True):
+        set_committed_value(event, name, value)
+    return event
 
 
 def reschedule_event(
