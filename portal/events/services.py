@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import database
@@ -73,23 +73,32 @@ def list_public_events(moment: datetime | None = None) -> tuple[list[Event], lis
     return upcoming, past
 
 
-def get_public_event(slug: str, *, with_details: bool = True) -> Event | None:
+def get_public_event(
+    slug: str, *, with_details: bool = True, with_questions: bool = False
+) -> Event | None:
     """The published or cancelled event at `slug`; drafts stay hidden.
 
-    With details, its speakers, programme and streams come in the same round trip, as its
-    page needs. Without them (the registration form), nothing else loads: SQLAlchemy would
-    repeat eager loads on every refresh of the event, and registering refreshes it.
+    With details, its speakers, programme and streams come too, as its page needs; with
+    questions, the registration form's own questions, in the same round trip (a registration
+    rush reads them with every form sent). Without either, nothing else loads.
     """
     if not is_valid_slug(slug):
         return None
-    query = select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+    query = _PUBLIC_EVENT
     if with_details:
         query = query.options(
             selectinload(Event.speakers),
             selectinload(Event.programme),
             selectinload(Event.streams),
         )
-    return db.session.scalar(query)
+    if with_questions:
+        query = query.options(joinedload(Event.questions))
+    return db.session.scalars(query, {"slug": slug}).unique().one_or_none()
+
+
+_PUBLIC_EVENT = select(Event).where(
+    Event.slug == bindparam("slug"), Event.status.in_(PUBLIC_STATUSES)
+)
 
 
 def get_event(slug: str) -> Event | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
+from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -71,18 +72,14 @@ class DetailsForm(FlaskForm):
     def fill_choices(self, event: Event, lang: str) -> None:
         """Choices named in the reader's language; countries under the UN's own names, States
         first, then other areas in a group of their own."""
-        self.form_of_address.choices = [
-            *(SelectChoice(title.value, str(title.title)) for title in FormOfAddress),
-            SelectChoice("", _("None")),
-        ]
-        self.country.choices = [SelectChoice("", _("Choose a country")), *_countries(lang)]
-        self.category.choices = [SelectChoice("", _("Choose a category"))] + [
-            SelectChoice(member.value, str(member.title)) for member in ParticipantCategory
-        ]
+        choices = _choices(lang)
+        self.form_of_address.choices = choices.forms_of_address
+        self.country.choices = choices.countries
+        self.category.choices = choices.categories
         self.attendance.choices = [
             SelectChoice(mode.value, str(mode.title)) for mode in attendance_modes(event)
         ]
-        self.language.choices = [SelectChoice(code, language_name(code)) for code in LANGUAGES]
+        self.language.choices = choices.languages
 
     def offer_seats(self, seats: Mapping[Attendance, SeatStatus]) -> None:
         """Leave out the modes that are full for good, and say which ones lead to the waiting
@@ -136,13 +133,40 @@ _JOINS_WAITING_LIST = {
 }
 
 
-@lru_cache(maxsize=16)
-def _countries(lang: str) -> tuple[SelectChoice, ...]:
-    """The country options in `lang`, built once per process (they are data, not per event)."""
-    return tuple(
-        SelectChoice(code, name, optgroup=label)
-        for label, choices in country_groups(lang)
-        for code, name in choices
+class _Choices(NamedTuple):
+    forms_of_address: list[SelectChoice]
+    countries: list[SelectChoice]
+    categories: list[SelectChoice]
+    languages: list[SelectChoice]
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _choices(lang: str) -> _Choices:
+    """The options that are the same on every event's form, in `lang`: built once per process
+    (WTForms only reads them)."""
+    with force_locale(lang):
+        return _build_choices(lang)
+
+
+def _build_choices(lang: str) -> _Choices:
+    return _Choices(
+        forms_of_address=[
+            *(SelectChoice(title.value, str(title.title)) for title in FormOfAddress),
+            SelectChoice("", _("None")),
+        ],
+        countries=[
+            SelectChoice("", _("Choose a country")),
+            *(
+                SelectChoice(code, name, optgroup=label)
+                for label, choices in country_groups(lang)
+                for code, name in choices
+            ),
+        ],
+        categories=[
+            SelectChoice("", _("Choose a category")),
+            *(SelectChoice(member.value, str(member.title)) for member in ParticipantCategory),
+        ],
+        languages=[SelectChoice(code, language_name(code)) for code in LANGUAGES],
     )
 
 
