@@ -299,10 +299,11 @@ def registration_table(
         columns = _columns(list(event.questions), lang)
         title = gettext("Registrations")
     query = registration_rows_query(event.id, statuses, filters)
-    # Each row's values, read by name from its mapping, in the order of the columns: C code,
-    # some four times faster than reading the row's attributes, and no Python call for a value
-    # that is its cell as it is.
-    values = itemgetter(*(column.source for column in columns))
+    # Each row's values, read by their position among the query's columns (found by name), in
+    # the order of the columns: C code, faster than reading the row's attributes or its mapping
+    # by name, and no Python call for a value that is its cell as it is.
+    positions = {name: index for index, name in enumerate(query.selected_columns.keys())}
+    values = itemgetter(*(positions[column.source] for column in columns))
     renders = [column.render for column in columns]
 
     def rows() -> Iterator[Row]:
@@ -310,7 +311,7 @@ def registration_table(
         for row in db.session.connection().execute(query):
             yield [
                 value if render is None else render(value)
-                for render, value in zip(renders, values(row._mapping), strict=True)
+                for render, value in zip(renders, values(row), strict=True)
             ]
 
     name = f"{event.slug}-registrations-{now_utc().date().isoformat()}"
