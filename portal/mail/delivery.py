@@ -208,7 +208,7 @@ def _deliver(ids: list[int], lease_end: datetime) -> DeliveryReport:
     # the server.
     db.session.commit()
     for unsent in unbuildable:
-        forget = {"token": None, "details": {}} if unsent.forget else {}
+        forget = {"details": {}} if unsent.forget else {}
         _record_failure(
             report, unsent.id, unsent.attempts, unsent.error, permanent=unsent.permanent, **forget
         )
@@ -248,13 +248,12 @@ def _deliver(ids: list[int], lease_end: datetime) -> DeliveryReport:
 
 
 def _render(row: OutboxMessage) -> None:
-    """Write the bodies of `row` into it; the token is then in the link of the bodies."""
+    """Write the bodies of `row` into it (a personal link it carries is issued now)."""
     rendered = outbox.render(row)
     row.subject = rendered.subject
     row.text_body = rendered.text_body
     row.html_body = rendered.html_body
     row.attachments = rendered.attachments
-    row.token = None
 
 
 def _fail_rest(report: DeliveryReport, rest: list[_Claimed], error: OSError) -> None:
@@ -275,7 +274,6 @@ def _record_sent(report: DeliveryReport, message_id: int) -> None:
         text_body=None,
         html_body=None,
         attachments=[],
-        token=None,
         details={},
     )
     report.sent += 1

@@ -42,8 +42,6 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column()
     #: The personal calendar invitation to attach: ``REQUEST``, ``CANCEL`` or None.
     invite: Mapped[str | None] = mapped_column(String(8))
-    #: A personal link token issued with the message; cleared once the bodies are written.
-    token: Mapped[str | None] = mapped_column(String(100))
     #: What the renderer needs that cannot be read later, such as an organizer's note.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The bodies, None until rendered; kept for retries, cleared once sent.

@@ -57,7 +57,6 @@ def queue_mail(
     *,
     registration_id: int | None = None,
     invite: str | None = None,
-    token: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> OutboxMessage:
     """Add a message of `kind` to the outbox, to be rendered in `language` when delivered.
@@ -72,7 +71,6 @@ def queue_mail(
         language=language,
         registration_id=registration_id,
         invite=invite,
-        token=token,
         details=dict(details or {}),
     )
     db.session.add(message)

@@ -47,10 +47,21 @@ KINDS = (
     messages.KIND,
     REMINDER_KIND,
 )
-#: Messages queued by the thousand, in statements of many rows: each gets its personal link
-#: when the worker writes it, as issuing thousands would hold up the request (or job) that
-#: queues them.
-LINK_AT_DELIVERY = frozenset({messages.KIND, REMINDER_KIND})
+#: Messages that carry a new personal link. The worker issues it when it writes the message,
+#: never the transaction that queues it: that one stays short (a registration's, under the
+#: seats' lock) or queues thousands in one statement (messages, reminders). Other messages
+#: carry no link (the person has theirs).
+LINK_AT_DELIVERY = frozenset(
+    {
+        "registration_received",
+        "registration_confirmed",
+        "registration_waitlisted",
+        "registration_promoted",
+        "registration_link",
+        messages.KIND,
+        REMINDER_KIND,
+    }
+)
 
 
 def register_renderers() -> None:
@@ -109,10 +120,8 @@ def render_registration_message(message: OutboxMessage) -> Rendered:
     checkin = mail_code(registration, kind, sender_domain(), code_image_name)
     if checkin:
         attachments.append(checkin.attachment)
-    token = message.token
-    issue_link = token is None and kind in LINK_AT_DELIVERY
-    if issue_link:
-        token = new_link_token()
+    issue_link = kind in LINK_AT_DELIVERY
+    token = new_link_token() if issue_link else None
     rendered = render_template_message(
         kind,
         lang,

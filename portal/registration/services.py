@@ -405,7 +405,6 @@ def register_attendee(
     registration = existing or Registration(
         event_id=event.id, email_normalized=email_normalized, **clean
     )
-    token = new_link_token()
     event = lock_seats(event)
     if (refusal := availability(event)) is not Availability.OPEN:
         raise RegistrationRefused(refusal)
@@ -421,7 +420,6 @@ def register_attendee(
     registration.consent_language = (
         notice_language if notice_language in LANGUAGES else clean["language"]
     )
-    add_personal_link(registration, token)
     db.session.add(registration)
     try:
         db.session.flush()
@@ -438,7 +436,7 @@ def register_attendee(
         if known is None:
             raise
         return _registered_already(event, known, mode)
-    _notify(registration, _WELCOME[state], token=token, invite=_invite_for(registration))
+    _notify(registration, _WELCOME[state], invite=_invite_for(registration))
     position = None
     if state is RegistrationState.WAITLISTED:  # the event was read before this one joined
         position = _counted_as_loaded(event, state, mode) + 1
@@ -450,7 +448,7 @@ def register_attendee(
 def _registered_already(event: Event, registration: Registration, mode: Attendance) -> Outcome:
     """Mail a known address a new link; announce what a newcomer in `mode` would get now (no
     seat is decided, so no lock is taken)."""
-    _notify(registration, "registration_link", token=_new_token(registration))
+    _notify(registration, "registration_link")
     state = _state_for_newcomer(event, mode)
     position = None
     if state is RegistrationState.WAITLISTED:
@@ -545,13 +543,12 @@ def import_registrations(
         registration.consented_at = registration.queued_at = now
         registration.consent_version = NOTICE_VERSION
         registration.consent_language = registration.language
-        token = _new_token(registration) if notify else None
         db.session.add(registration)
         db.session.flush()
         known[email_normalized] = registration
         _record("registration.imported", registration, actor)
         if notify:
-            _notify(registration, _WELCOME[state], token=token, invite=_invite_for(registration))
+            _notify(registration, _WELCOME[state], invite=_invite_for(registration))
         results.append(ImportedRegistration(registration))
     return results
 
@@ -829,13 +826,6 @@ def _record(action: str, registration: Registration, actor: Actor, **details: An
     )
 
 
-def _new_token(registration: Registration) -> str:
-    """Give the registration one more personal link and return its token."""
-    token = new_link_token()
-    add_personal_link(registration, token)
-    return token
-
-
 def new_link_token() -> str:
     """A token for a personal link, random and long enough never to be guessed."""
     return secrets.token_urlsafe(32)
@@ -844,7 +834,8 @@ def new_link_token() -> str:
 def add_personal_link(registration: Registration, token: str) -> None:
     """Make `token` one more personal link of the registration; those already mailed keep
     working (only the oldest beyond `MAX_LINKS` are turned off). The mail worker calls it
-    once a message with the link is written, for messages queued by the thousand."""
+    once it has written a message that carries a new link
+    (`portal.registration.notifications.LINK_AT_DELIVERY`)."""
     registration.links.append(PersonalLink(token_hash=hash_token(token)))
     working = [link for link in registration.links if link.revoked_at is None]
     for link in working[:-MAX_LINKS]:
@@ -856,26 +847,15 @@ def add_personal_link(registration: Registration, token: str) -> None:
 MAX_LINKS = 20
 
 
-#: Messages that always carry a new personal link, even when the caller issued none: a
-#: promotion may reach someone whose last link is long lost, as a confirmation would.
-_NEW_LINK_TEMPLATES = frozenset({"registration_promoted"})
-
-
-def _notify(
-    registration: Registration,
-    template: str,
-    token: str | None = None,
-    invite: str | None = None,
-) -> None:
+def _notify(registration: Registration, template: str, invite: str | None = None) -> None:
     """Queue an email to the person, in their language, about their registration.
 
-    Only what to say is written now; the mail worker renders it when it delivers it
-    (`portal.registration.notifications`). Messages carry a link only with a new token (the
-    person already has theirs), and, when `invite` is REQUEST or CANCEL, the personal calendar
-    invitation that adds, moves or removes the event in their calendar.
+    Only what to say is written now; the mail worker renders it when it delivers it, and
+    issues the new personal link of the messages that carry one
+    (`portal.registration.notifications`). When `invite` is REQUEST or CANCEL, the message
+    carries the personal calendar invitation that adds, moves or removes the event in their
+    calendar.
     """
-    if token is None and template in _NEW_LINK_TEMPLATES:
-        token = _new_token(registration)
     # The note is the organizer's at the moment of the decline: a new registration clears it.
     note = registration.decision_note if template == "registration_declined" else ""
     queue_mail(
@@ -884,7 +864,6 @@ def _notify(
         registration.language,
         registration_id=registration.id,
         invite=invite,
-        token=token,
         details={"note": note} if note else None,
     )
 

@@ -28,11 +28,19 @@ class Mail:
 
 
 def rendered(row: OutboxMessage) -> Mail:
-    """`row` as it goes out; the row itself is left as it is."""
-    if row.rendered:
-        return Mail(row, row.subject, row.text_body, row.html_body, row.attachments)
-    bodies = render(row)
-    return Mail(row, bodies.subject, bodies.text_body, bodies.html_body, bodies.attachments)
+    """`row` as it goes out. Rendered once, as the worker does before sending: the row keeps
+    its bodies, and a personal link the message carries is issued and committed, so that the
+    test can follow it and reading the outbox again gives the same message."""
+    if not row.rendered:
+        bodies = render(row)
+        row.subject, row.text_body, row.html_body = (
+            bodies.subject,
+            bodies.text_body,
+            bodies.html_body,
+        )
+        row.attachments = bodies.attachments
+        db.session.commit()
+    return Mail(row, row.subject, row.text_body, row.html_body, row.attachments)
 
 
 def outbox(to: str | None = None) -> list[Mail]:

@@ -162,9 +162,7 @@ def test_a_confirmation_rendered_at_delivery_reads_as_one_rendered_when_queued(a
     # What the request rendered before the worker did, with the same context.
     context = {
         "lang": "fr",
-        "checkin": mail_code(
-            registration, "registration_confirmed", "localhost", "code-acces.png"
-        ),
+        "checkin": mail_code(registration, "registration_confirmed", "localhost", "code-acces.png"),
         "salutation": "Madame, Monsieur,",
         "registration": registration,
         "event": event,
@@ -205,14 +203,16 @@ def test_a_confirmation_rendered_at_delivery_reads_as_one_rendered_when_queued(a
 def test_a_delivered_message_keeps_no_body_and_no_link(app, frozen_now):
     registration = create_registration(create_event(), email="ana@example.org")
     [row] = _rows()
-    assert row.token and row.registration_id == registration.id
+    assert row.registration_id == registration.id and not row.rendered
+    assert registration.links == []  # the link is issued when the message is written
 
     assert deliver_due_messages() == DeliveryReport(sent=1)  # as an .eml file
+    assert len(db.session.get(Registration, registration.id).links) == 1
 
     [row] = _rows()
     assert row.status is OutboxStatus.SENT and row.sent_at == NOW
     assert (row.subject, row.text_body, row.html_body) == (None, None, None)
-    assert (row.attachments, row.token, row.details) == ([], None, {})
+    assert (row.attachments, row.details) == ([], {})
     assert (row.to_address, row.kind, row.language, row.created_at) == (
         "ana@example.org",
         "registration_confirmed",
@@ -230,8 +230,8 @@ def test_a_retry_sends_what_the_first_attempt_rendered_under_the_same_message_id
         [queued] = _rows()
         assert deliver_due_messages() == DeliveryReport(retrying=1)
         [tried] = _rows()
-        # Rendered once, the token now only in the link of the bodies.
-        assert tried.subject and tried.token is None
+        # Rendered once, with the one link issued for it.
+        assert tried.subject and len(db.session.get(Registration, tried.registration_id).links) == 1
         first_text = tried.text_body
 
         traveller.shift(timedelta(minutes=2))
@@ -260,7 +260,7 @@ def test_a_message_whose_registration_is_gone_fails_cleanly(app, frozen_now, how
     gone, fine = _rows()
     assert (gone.status, gone.attempts) == (OutboxStatus.FAILED, 1)
     assert gone.last_error == "Unrenderable: the registration no longer exists"
-    assert (gone.token, gone.subject) == (None, None)
+    assert gone.subject is None
     assert fine.status is OutboxStatus.SENT and fine.registration_id == other.id
 
 
@@ -342,9 +342,7 @@ def test_healthz_gives_the_age_of_the_oldest_message_still_to_send(app, client):
 
         assert response.status_code == 200
         assert response.json["mail"] == {"oldest_pending_seconds": 12}
-        db.session.execute(
-            OutboxMessage.__table__.update().values(status=OutboxStatus.SENT)
-        )
+        db.session.execute(OutboxMessage.__table__.update().values(status=OutboxStatus.SENT))
         db.session.commit()
         assert client.get("/healthz").json["mail"] == {"oldest_pending_seconds": None}
 
