@@ -77,8 +77,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     # A server's connections can drop while pooled (a restart, an idle timeout): test each one
     # as it is taken. A SQLite file's cannot, and the test would cost a query per request.
-    server_database = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-    engine_options: dict = {"pool_pre_ping": server_database}
+    engine_options: dict = {}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         lock_timeout_ms = int(float(app.config["DATABASE_LOCK_TIMEOUT"]) * 1000)
         engine_options["connect_args"] = {"options": f"-c lock_timeout={lock_timeout_ms}"}

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from portal import create_app
+import pytest
+from sqlalchemy import create_engine, text
+
+from portal import create_app, database
+from portal.extensions import db
 
 
 def test_defaults_need_no_set_up(tmp_path, monkeypatch):
@@ -30,12 +34,19 @@ def test_environment_overrides_with_portal_prefix(tmp_path, monkeypatch):
     assert not (tmp_path / "instance" / "secret_key").exists()
 
 
-def test_pooled_connections_are_tested_only_for_a_database_server(tmp_path):
-    def pre_ping(url: str) -> bool:
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"}, str(tmp_path / "instance")
-        )
-        return app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]
+def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(app, monkeypatch):
+    """A connection that rested in the pool is tested before use; one the server dropped (a
+    restart, a failover) is replaced, and the request never sees it."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("only a database server drops connections")
+    with app.app_context():
+        dropped = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()  # back to the pool
+        other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with other.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+        other.dispose()
+        monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)
 
-    assert pre_ping("postgresql+psycopg://portal@db.internal/portal") is True
-    assert pre_ping(f"sqlite:///{tmp_path / 'portal.sqlite3'}") is False
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != dropped
+        db.session.remove()
