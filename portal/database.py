@@ -19,12 +19,15 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     DateTime,
+    Insert,
+    Table,
     TypeDecorator,
     event,
     func,
     literal_column,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -261,6 +264,15 @@ def _tune_sqlite(busy_timeout_ms: int, dbapi_connection: Any, connection_record:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
+
+
+def insert_unless_present(table: Table, unique_columns: list[str]) -> Insert:
+    """An INSERT that does nothing where a row with the same `unique_columns` exists (a
+    unique index on them), in the dialect of the database: the row's id is returned only when
+    it was inserted."""
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_nothing(index_elements=unique_columns).returning(table.c.id)
 
 
 def json_object(**values: Any) -> ColumnElement[Any]:

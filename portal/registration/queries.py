@@ -48,17 +48,25 @@ def fold(text: str) -> str:
 
 def fill_search_columns(registration: Registration) -> None:
     """Bring `search_text` and `sort_name` in line with the registration's details."""
-    given, family = registration.given_name or "", registration.family_name or ""
-    registration.search_text = "\n".join(
-        fold(part)
-        for part in (
-            f"{given} {family}",
-            f"{family} {given}",
-            registration.email or "",
-            registration.organization or "",
-        )
-    )
-    registration.sort_name = fold(f"{family} {given}")[:201]
+    for name, value in search_columns(
+        registration.given_name,
+        registration.family_name,
+        registration.email,
+        registration.organization,
+    ).items():
+        setattr(registration, name, value)
+
+
+def search_columns(
+    given: str | None, family: str | None, email: str | None, organization: str | None
+) -> dict[str, str]:
+    """`search_text` and `sort_name` of a registration with these details."""
+    given, family = given or "", family or ""
+    parts = (f"{given} {family}", f"{family} {given}", email or "", organization or "")
+    return {
+        "search_text": "\n".join(fold(part) for part in parts),
+        "sort_name": fold(f"{family} {given}")[:201],
+    }
 
 
 def _fill_before_write(_mapper: Any, _connection: Any, registration: Registration) -> None:

@@ -26,9 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, func, select
 
+from portal.database import insert_unless_present
 from portal.events import streams
 from portal.events.models import Event, EventFormat, Question, QuestionKind, Stream
 from portal.events.services import RegistrationWindow, lock_seats, registration_window
@@ -48,6 +48,7 @@ from portal.registration.models import (
     RegistrationState,
 )
 from portal.registration.privacy import NOTICE_VERSION
+from portal.registration.queries import search_columns
 from portal.timeutil import now_utc
 from portal.validation import ErrorCollector, InvalidField, clean_email, clean_text
 
@@ -113,7 +114,7 @@ class AttendanceFull(Exception):  # noqa: N818 (a domain outcome, not a programm
 
 @dataclass(frozen=True)
 class Outcome:
-    registration: Registration
+    registration_id: int
     #: True for a new registration; False when the address was already registered.
     created: bool
     #: What the page after the form may tell: the new registration's state, or, for an
@@ -124,6 +125,12 @@ class Outcome:
     announced_position: int | None = None
     #: The attendance mode asked for in this attempt.
     attendance: Attendance | None = None
+
+    @property
+    def registration(self) -> Registration:
+        """The registration, read when asked for: the form's next page needs only the
+        outcome."""
+        return db.session.get(Registration, self.registration_id)
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -388,73 +395,78 @@ def register_attendee(
     language they read it in (`notice_language`, else their preferred one). Raises
     `InvalidFields`/`InvalidField` or `RegistrationRefused`.
 
-    Everything that does not decide about a seat is done before the seats' lock, so that the
-    lock covers only the decision: the lock, the new rows, the commit.
+    The seats' lock covers only the decision: the lock (which reads the seat counters), one
+    INSERT of the registration (which the unique index turns into nothing for an address
+    already registered), one INSERT of its message, the commit. Everything else is done
+    before it.
     """
     clean = clean_registration(event, fields)
-    email_normalized = normalize_email(clean["email"])
     mode = clean["attendance"]
-    existing = db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event.id, Registration.email_normalized == email_normalized
-        )
-    )
-    if existing is not None and existing.state is not RegistrationState.CANCELLED:
-        return _registered_already(event, existing, mode)
-    # Someone who cancelled may register again: their old registration starts afresh.
-    registration = existing or Registration(
-        event_id=event.id, email_normalized=email_normalized, **clean
-    )
+    row = {
+        **clean,
+        **search_columns(
+            clean["given_name"], clean["family_name"], clean["email"], clean["organization"]
+        ),
+        "event_id": event.id,
+        "email_normalized": normalize_email(clean["email"]),
+        "consent_version": NOTICE_VERSION,
+        "consent_language": notice_language if notice_language in LANGUAGES else clean["language"],
+    }
     event = lock_seats(event)
     if (refusal := availability(event)) is not Availability.OPEN:
         raise RegistrationRefused(refusal)
     if (state := _state_for_newcomer(event, mode)) is None:
         raise RegistrationRefused(Availability.FULL)
-    if existing is not None:
-        for name, value in clean.items():
-            setattr(registration, name, value)
-    registration.state = state
-    registration.decision_note = ""
-    registration.consented_at = registration.queued_at = now_utc()
-    registration.consent_version = NOTICE_VERSION
-    registration.consent_language = (
-        notice_language if notice_language in LANGUAGES else clean["language"]
-    )
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Registered a moment ago by another request (the unique index says so): answer as
-        # for an address already known.
-        db.session.rollback()
+    row["state"] = state
+    row["consented_at"] = row["queued_at"] = now_utc()  # taken under the lock: queue order
+    registration_id = db.session.scalar(_insert_unless_registered().values(row))
+    if registration_id is None:
         known = db.session.scalar(
             select(Registration).where(
                 Registration.event_id == event.id,
-                Registration.email_normalized == email_normalized,
+                Registration.email_normalized == row["email_normalized"],
             )
         )
-        if known is None:
-            raise
-        return _registered_already(event, known, mode)
-    _notify(registration, _WELCOME[state], invite=_invite_for(registration))
+        if known.state is not RegistrationState.CANCELLED:
+            return _registered_already(event, known, mode)
+        # Someone who cancelled may register again: their registration starts afresh.
+        for name, value in row.items():
+            setattr(known, name, value)
+        known.decision_note = ""
+        db.session.flush()
+        registration_id = known.id
+    queue_mail(
+        _WELCOME[state],
+        row["email"],
+        row["language"],
+        registration_id=registration_id,
+        invite="REQUEST" if state is RegistrationState.CONFIRMED else None,
+    )
     position = None
     if state is RegistrationState.WAITLISTED:  # the event was read before this one joined
         position = _counted_as_loaded(event, state, mode) + 1
     return Outcome(
-        registration, created=True, announced=state, announced_position=position, attendance=mode
+        registration_id, created=True, announced=state, announced_position=position, attendance=mode
     )
 
 
+def _insert_unless_registered() -> Insert:
+    return insert_unless_present(Registration.__table__, ["event_id", "email_normalized"])
+
+
 def _registered_already(event: Event, registration: Registration, mode: Attendance) -> Outcome:
-    """Mail a known address a new link; announce what a newcomer in `mode` would get now (no
-    seat is decided, so no lock is taken)."""
+    """Mail a known address a new link; announce what a newcomer in `mode` would get now."""
     _notify(registration, "registration_link")
     state = _state_for_newcomer(event, mode)
     position = None
     if state is RegistrationState.WAITLISTED:
         position = _counted_as_loaded(event, state, mode) + 1
     return Outcome(
-        registration, created=False, announced=state, announced_position=position, attendance=mode
+        registration.id,
+        created=False,
+        announced=state,
+        announced_position=position,
+        attendance=mode,
     )
 
 
