@@ -6,7 +6,8 @@ returns them with the event's row, so that the decision under the lock needs no 
 Triggers on `registrations` keep them, whatever writes the rows: a registration, an
 organizer's decision, a bulk action, an import, an erasure. A later migration that rebuilds
 `registrations` on SQLite (batch mode) drops its triggers and must create them again
-(`tests/registration/test_seat_counters.py` fails otherwise).
+(`tests/registration/test_seat_counters.py` fails otherwise); one that rebuilds `events` must
+drop them first (SQLite refuses to rename a table into place while a trigger names it).
 
 Revision ID: 7e3b9d2a5c41
 Revises: a4e7b2c9d318

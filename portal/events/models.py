@@ -85,8 +85,6 @@ class Event(db.Model):
     #: Reminders mailed to confirmed registrants before the start, as ISO 8601 durations
     #: (``["P1D", "PT1H"]``) in the canonical form of `portal.events.reminders`.
     reminders: Mapped[list[str]] = mapped_column(JSON, default=list)
-    #: Bumped under lock by every registration decision: the row lock that guards the seats.
-    seats_version: Mapped[int] = mapped_column(default=0)
     #: Confirmed and waiting registrations per attendance mode, kept by the database itself
     #: (triggers on `registrations`, migration 7e3b9d2a5c41), whatever writes the rows: never
     #: set them. Read fresh within a transaction that changed registrations

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -246,15 +246,16 @@ SEAT_DECISION_COLUMNS = (
     "confirmed_online",
     "waitlisted_in_person",
     "waitlisted_online",
-    "seats_version",
 )
 
 _events = Event.__table__
+#: FOR NO KEY UPDATE (PostgreSQL; on SQLite the transaction holds the database's write lock):
+#: the row lock an UPDATE takes, without writing a new version of the row, and without
+#: holding up rows of other tables that merely refer to the event.
 _LOCK_SEATS = (
-    update(_events)
+    select(*(_events.c[name] for name in SEAT_DECISION_COLUMNS))
     .where(_events.c.id == bindparam("event_id"))
-    .values(seats_version=_events.c.seats_version + 1, updated_at=_events.c.updated_at)
-    .returning(*(_events.c[name] for name in SEAT_DECISION_COLUMNS))
+    .with_for_update(key_share=True)
 )
 
 
@@ -263,10 +264,9 @@ def lock_seats(event: Event) -> Event:
     return the event with its `SEAT_DECISION_COLUMNS` as they are now.
 
     Every other decision about the same event's seats, in any process, waits its turn. It
-    must come before any change in the transaction (`portal.database.begin_write`). Moving
-    `seats_version` also tells cached pages that the event may have filled up or opened.
-    One round trip takes the lock and reads those columns (UPDATE … RETURNING); the rest of
-    the event, which decides nothing, is not read again.
+    must come before any change in the transaction (`portal.database.begin_write`). One
+    round trip takes the lock and reads those columns (SELECT … FOR NO KEY UPDATE); the rest
+    of the event, which decides nothing, is not read again.
     """
     database.begin_write(keep=event)
     (event_id,) = inspect(event).identity  # `event.id` would load an expired event first

@@ -9,7 +9,7 @@ rendered once per change rather than once per reader:
 - the event's `updated_at` moves with every change of the event, its speakers, programme and
   streams (see `portal.calendar.versions`), `sequence` and `status` with rescheduling and
   cancelling;
-- `seats_version` moves with every registration decision, so "this event is full" follows;
+- the seat counters move with every registration decision, so "this event is full" follows;
 - the registration window and the broadcast status come from the times and the moment.
 
 Readers with a session, and any answer but a 200 that left the session untouched, go
@@ -42,7 +42,8 @@ class PageVersion(NamedTuple):
     updated_at: datetime
     sequence: int
     status: EventStatus
-    seats_version: int
+    confirmed_in_person: int
+    confirmed_online: int
     starts_at: datetime
     ends_at: datetime
     registration_opens_at: datetime | None

@@ -419,7 +419,7 @@ def register_attendee(
         raise RegistrationRefused(Availability.FULL)
     row["state"] = state
     row["consented_at"] = row["queued_at"] = now_utc()  # taken under the lock: queue order
-    registration_id = db.session.scalar(_insert_unless_registered().values(row))
+    registration_id = db.session.scalar(_insert_unless_registered(), row)
     if registration_id is None:
         known = db.session.scalar(
             select(Registration).where(
@@ -451,7 +451,16 @@ def register_attendee(
 
 
 def _insert_unless_registered() -> Insert:
-    return insert_unless_present(Registration.__table__, ["event_id", "email_normalized"])
+    """The INSERT of a new registration, built once per database kind (its values are bound
+    at each use, so SQLAlchemy compiles it once)."""
+    dialect = db.session.get_bind().dialect.name
+    if (statement := _INSERTS.get(dialect)) is None:
+        statement = insert_unless_present(Registration.__table__, ["event_id", "email_normalized"])
+        _INSERTS[dialect] = statement
+    return statement
+
+
+_INSERTS: dict[str, Insert] = {}
 
 
 def _registered_already(event: Event, registration: Registration, mode: Attendance) -> Outcome:
