@@ -70,7 +70,9 @@ def _accepted(response: Response) -> bool:
     _per_person_limit, methods=["POST"], key_func=_event_and_email, deduct_when=_accepted
 )
 def register(slug: str):
-    event = get_public_event(slug, with_details=False, with_questions=True) or abort(404)
+    # A form sent is checked against the questions; the page shown is mostly a kept one.
+    posted = request.method == "POST"
+    event = get_public_event(slug, with_details=False, with_questions=posted) or abort(404)
     if (refusal := services.availability(event)) is not services.Availability.OPEN:
         return render_template(
             "registration/closed.html",
