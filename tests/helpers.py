@@ -4,6 +4,8 @@ API tokens."""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from portal.extensions import db
@@ -50,3 +52,24 @@ def app_config(database_url: str) -> dict:
         # Tests that fail to sign in on purpose need not wait (one test checks the wait).
         "SIGN_IN_LONGEST_DELAY": 0,
     }
+
+
+def run_at_once(act: Callable[[int], None], workers: int) -> list[BaseException]:
+    """Run ``act(0)`` … ``act(workers - 1)``, each in a thread of its own, and wait for them
+    all (a minute at most); what they raised, for the test to report."""
+    errors: list[BaseException] = []
+    guard = threading.Lock()
+
+    def guarded(number: int) -> None:
+        try:
+            act(number)
+        except BaseException as error:  # reported by the caller
+            with guard:
+                errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(number,)) for number in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors

@@ -24,7 +24,7 @@ from portal.registration import services
 from portal.registration.models import Attendance, Registration, RegistrationState
 from portal.timeutil import now_utc
 from tests.factories import create_event, create_organizer, create_registration, registration_fields
-from tests.helpers import app_config, csrf_token
+from tests.helpers import app_config, csrf_token, run_at_once
 from tests.mail.helpers import outbox
 
 CONFIRMED, WAITLISTED = RegistrationState.CONFIRMED, RegistrationState.WAITLISTED
@@ -359,8 +359,6 @@ def test_newcomers_racing_a_capacity_raise_never_pass_the_queue(app, migrated_da
 
     workers = NEWCOMERS + 1
     ready = threading.Barrier(workers)
-    errors: list[BaseException] = []
-    lock = threading.Lock()
     # Made one after the other: building apps at once failed in CI (see test_checkin.py).
     apps = [
         create_app(app_config(migrated_database), str(tmp_path / f"instance-{number}"))
@@ -369,29 +367,21 @@ def test_newcomers_racing_a_capacity_raise_never_pass_the_queue(app, migrated_da
 
     def act(number: int) -> None:
         own = apps[number]
-        try:
-            with own.test_request_context():
-                found = db.session.get(Event, ids[0])
-                if number == 0:
-                    organizer = db.session.get(Organizer, ids[1])
-                    ready.wait(timeout=30)
-                    fields = {"capacity_in_person": SEATS_AFTER}
-                    event_services.update_event(found, organizer, fields)
-                else:
-                    ready.wait(timeout=30)
-                    services.register_attendee(found, registration_fields(language="en"))
-                db.session.commit()
-                db.session.remove()
-                db.engine.dispose()
-        except BaseException as error:  # reported by the test below
-            with lock:
-                errors.append(error)
+        with own.test_request_context():
+            found = db.session.get(Event, ids[0])
+            if number == 0:
+                organizer = db.session.get(Organizer, ids[1])
+                ready.wait(timeout=30)
+                fields = {"capacity_in_person": SEATS_AFTER}
+                event_services.update_event(found, organizer, fields)
+            else:
+                ready.wait(timeout=30)
+                services.register_attendee(found, registration_fields(language="en"))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
 
-    threads = [threading.Thread(target=act, args=(number,)) for number in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_at_once(act, workers)
 
     assert not errors, errors
     rows = db.session.execute(

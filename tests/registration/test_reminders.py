@@ -24,7 +24,7 @@ from portal.registration.reminders import grace, send_due_reminders
 from portal.timeutil import now_utc
 from portal.validation import InvalidField
 from tests.factories import create_event, create_organizer, create_registration
-from tests.helpers import app_config, csrf_token, sign_in
+from tests.helpers import app_config, csrf_token, run_at_once, sign_in
 from tests.mail.helpers import outbox
 
 
@@ -200,27 +200,18 @@ def test_racing_workers_send_each_reminder_once(app, migrated_database, tmp_path
     ]
     ready = threading.Barrier(WORKERS)
     counts: list[int] = []
-    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def worker(number: int) -> None:
-        try:
-            with apps[number].app_context():
-                ready.wait(timeout=30)
-                queued = send_due_reminders(moment)
-                with lock:
-                    counts.append(queued)
-                db.session.remove()
-                db.engine.dispose()
-        except BaseException as error:  # reported below
+        with apps[number].app_context():
+            ready.wait(timeout=30)
+            queued = send_due_reminders(moment)
             with lock:
-                errors.append(error)
+                counts.append(queued)
+            db.session.remove()
+            db.engine.dispose()
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_at_once(worker, WORKERS)
     assert not errors, errors
     assert sorted(counts) == [0] * (WORKERS - 1) + [len(people)]
     assert _reminder_rows() == len(people)
