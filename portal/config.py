@@ -75,8 +75,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("PORTAL")
     if test_config:
         app.config.from_mapping(test_config)
-    # A server's connections can drop while pooled (a restart, an idle timeout): test each one
-    # as it is taken. A SQLite file's cannot, and the test would cost a query per request.
+    # Pooled connections to a server are tested after resting (`portal.database.init_app`).
     engine_options: dict = {}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         lock_timeout_ms = int(float(app.config["DATABASE_LOCK_TIMEOUT"]) * 1000)

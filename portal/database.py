@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from math import ceil
 from typing import Any, Generic, TypeVar
 
@@ -266,11 +266,16 @@ def _tune_sqlite(busy_timeout_ms: int, dbapi_connection: Any, connection_record:
         cursor.close()
 
 
-def insert_unless_present(table: Table, unique_columns: list[str]) -> Insert:
+def insert_unless_present(table: Table, unique_columns: tuple[str, ...]) -> Insert:
     """An INSERT that does nothing where a row with the same `unique_columns` exists (a
     unique index on them), in the dialect of the database: the row's id is returned only when
-    it was inserted."""
-    dialect = db.session.get_bind().dialect.name
+    it was inserted. Built once per dialect and bound to values at each use, so that
+    SQLAlchemy compiles it once."""
+    return _insert_unless_present(db.session.get_bind().dialect.name, table, unique_columns)
+
+
+@cache
+def _insert_unless_present(dialect: str, table: Table, unique_columns: tuple[str, ...]) -> Insert:
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     return statement.on_conflict_do_nothing(index_elements=unique_columns).returning(table.c.id)
 

@@ -88,7 +88,8 @@ class Event(db.Model):
     #: Confirmed and waiting registrations per attendance mode, kept by the database itself
     #: (triggers on `registrations`, migration 7e3b9d2a5c41), whatever writes the rows: never
     #: set them. Read fresh within a transaction that changed registrations
-    #: (`portal.registration.services.seat_counts`): the loaded values do not follow.
+    #: (`portal.registration.services.confirmed_count`, `waitlist_length`): the loaded values
+    #: do not follow.
     confirmed_in_person: Mapped[int] = mapped_column(default=0, server_default="0")
     confirmed_online: Mapped[int] = mapped_column(default=0, server_default="0")
     waitlisted_in_person: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -145,29 +145,25 @@ def _choices(lang: str) -> _Choices:
     """The options that are the same on every event's form, in `lang`: built once per process
     (WTForms only reads them)."""
     with force_locale(lang):
-        return _build_choices(lang)
-
-
-def _build_choices(lang: str) -> _Choices:
-    return _Choices(
-        forms_of_address=[
-            *(SelectChoice(title.value, str(title.title)) for title in FormOfAddress),
-            SelectChoice("", _("None")),
-        ],
-        countries=[
-            SelectChoice("", _("Choose a country")),
-            *(
-                SelectChoice(code, name, optgroup=label)
-                for label, choices in country_groups(lang)
-                for code, name in choices
-            ),
-        ],
-        categories=[
-            SelectChoice("", _("Choose a category")),
-            *(SelectChoice(member.value, str(member.title)) for member in ParticipantCategory),
-        ],
-        languages=[SelectChoice(code, language_name(code)) for code in LANGUAGES],
-    )
+        return _Choices(
+            forms_of_address=[
+                *(SelectChoice(title.value, str(title.title)) for title in FormOfAddress),
+                SelectChoice("", _("None")),
+            ],
+            countries=[
+                SelectChoice("", _("Choose a country")),
+                *(
+                    SelectChoice(code, name, optgroup=label)
+                    for label, choices in country_groups(lang)
+                    for code, name in choices
+                ),
+            ],
+            categories=[
+                SelectChoice("", _("Choose a category")),
+                *(SelectChoice(member.value, str(member.title)) for member in ParticipantCategory),
+            ],
+            languages=[SelectChoice(code, language_name(code)) for code in LANGUAGES],
+        )
 
 
 #: Form classes with an event's questions, by form, event version and language: building one

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, func, select
+from sqlalchemy import func, select
 
 from portal.database import insert_unless_present
 from portal.events import streams
@@ -419,7 +419,9 @@ def register_attendee(
         raise RegistrationRefused(Availability.FULL)
     row["state"] = state
     row["consented_at"] = row["queued_at"] = now_utc()  # taken under the lock: queue order
-    registration_id = db.session.scalar(_insert_unless_registered(), row)
+    registration_id = db.session.scalar(
+        insert_unless_present(Registration.__table__, ("event_id", "email_normalized")), row
+    )
     if registration_id is None:
         known = db.session.scalar(
             select(Registration).where(
@@ -440,7 +442,7 @@ def register_attendee(
         row["email"],
         row["language"],
         registration_id=registration_id,
-        invite="REQUEST" if state is RegistrationState.CONFIRMED else None,
+        invite=_invite_for(state),
     )
     position = None
     if state is RegistrationState.WAITLISTED:  # the event was read before this one joined
@@ -448,19 +450,6 @@ def register_attendee(
     return Outcome(
         registration_id, created=True, announced=state, announced_position=position, attendance=mode
     )
-
-
-def _insert_unless_registered() -> Insert:
-    """The INSERT of a new registration, built once per database kind (its values are bound
-    at each use, so SQLAlchemy compiles it once)."""
-    dialect = db.session.get_bind().dialect.name
-    if (statement := _INSERTS.get(dialect)) is None:
-        statement = insert_unless_present(Registration.__table__, ["event_id", "email_normalized"])
-        _INSERTS[dialect] = statement
-    return statement
-
-
-_INSERTS: dict[str, Insert] = {}
 
 
 def _registered_already(event: Event, registration: Registration, mode: Attendance) -> Outcome:
@@ -569,7 +558,7 @@ def import_registrations(
         known[email_normalized] = registration
         _record("registration.imported", registration, actor)
         if notify:
-            _notify(registration, _WELCOME[state], invite=_invite_for(registration))
+            _notify(registration, _WELCOME[state], invite=_invite_for(state))
         results.append(ImportedRegistration(registration))
     return results
 
@@ -804,7 +793,7 @@ def _fill_free_seats(event: Event, attendance: Attendance) -> None:
 def notify_event_rescheduled(event: Event, changes: Mapping[str, Any]) -> None:
     """Tell everyone still registered that the event moved (receiver of `event_rescheduled`)."""
     for registration in _still_registered(event):
-        _notify(registration, "event_rescheduled", invite=_invite_for(registration))
+        _notify(registration, "event_rescheduled", invite=_invite_for(registration.state))
 
 
 def notify_event_cancelled(event: Event) -> None:
@@ -829,9 +818,9 @@ def _still_registered(event: Event) -> list[Registration]:
     )
 
 
-def _invite_for(registration: Registration) -> str | None:
+def _invite_for(state: RegistrationState) -> str | None:
     """Only a confirmed place goes into the person's calendar."""
-    return "REQUEST" if registration.state is RegistrationState.CONFIRMED else None
+    return "REQUEST" if state is RegistrationState.CONFIRMED else None
 
 
 def _record(action: str, registration: Registration, actor: Actor, **details: Any) -> None:
