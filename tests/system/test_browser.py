@@ -94,6 +94,7 @@ def signed_in_page(live_server, page_in, app):
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("main button[type=submit]")
+    page.wait_for_load_state()
     assert page.url == f"{live_server}/manage/"
     return page
 
@@ -139,6 +140,7 @@ def test_a_form_with_errors_stays_accessible_and_links_to_each_field(live_server
     page.fill("#starts_at", "2027-03-30T15:00")
     page.fill("#ends_at", "2027-03-30T14:00")
     page.click("main form button[type=submit]")
+    page.wait_for_load_state()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
     assert summary.locator("a").count() == 4  # English title, end, venue, address
@@ -196,6 +198,7 @@ def test_the_preview_of_a_message_and_its_errors_are_accessible(live_server, sig
     page = signed_in_page
     page.goto(f"{live_server}/manage/events/{BRIEFING}/messages/new")
     page.click("main form button[value=preview]")
+    page.wait_for_load_state()
     assert page.locator(".error-summary").is_visible()  # no English subject or body
     axe = {"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}
     results = Axe().run(page, options=axe)
@@ -203,6 +206,7 @@ def test_the_preview_of_a_message_and_its_errors_are_accessible(live_server, sig
     page.fill("#subject_en", "Room change")
     page.fill("#body_en", "The meeting moves to Room XX.\n\nPlease bring your badge.")
     page.click("main form button[value=preview]")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Check the message before sending it"
     assert "It will be sent to 1 person." in page.locator("main").inner_text()
     results = Axe().run(page, options=axe)
@@ -216,6 +220,7 @@ def test_a_typed_code_checks_in_and_the_page_stays_accessible(live_server, signe
     page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in")
     page.fill("#code", f"{code[:4].lower()} {code[4:]}")
     page.click("#code-form button[type=submit]")
+    page.wait_for_load_state()
     assert "Aïcha Benali is checked in" in page.locator(".flashes").inner_text()
     page.fill("#q", "benali")
     page.click("form[role=search] button[type=submit]")
@@ -312,6 +317,7 @@ def test_the_camera_scanner_checks_in_the_code_it_sees(live_server, app, browser
         page.fill("#email", email)
         page.fill("#password", password)
         page.click("main button[type=submit]")
+        page.wait_for_load_state()
         page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in")
         page.click("[data-scanner-start]")
         page.wait_for_selector(".flash--success", timeout=15000)
@@ -344,6 +350,7 @@ def test_figures_log_and_import_check_stay_accessible_with_data(
     page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in")
     page.fill("#code", registration.checkin_code)
     page.click("#code-form button[type=submit]")
+    page.wait_for_load_state()
 
     page.goto(f"{live_server}/manage/events/{BRIEFING}/check-in/log")
     assert page.locator("main table tbody tr").count() == 1
@@ -372,6 +379,7 @@ def test_figures_log_and_import_check_stay_accessible_with_data(
     page.goto(f"{live_server}/manage/events/{BRIEFING}/registrations/import")
     page.set_input_files("#file", str(people))
     page.click("main form button[type=submit]")
+    page.wait_for_load_state()
     assert page.locator("#errors-heading").is_visible()
     count, report = _axe_violations(page)
     assert count == 0, report

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 require_chromium()
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 BRIEFING = "country-networks-briefing"
 VIEWPORTS = {
@@ -80,16 +81,18 @@ def test_a_delegate_finds_registers_and_follows_the_event(
     journey.step("1-index")
 
     page.click(f"a[href='/{lang}/events/{BRIEFING}/']")
+    page.wait_for_url(f"{live_server}/{lang}/events/{BRIEFING}/")
     switcher = page.locator("nav.languages a")
-    assert switcher.count() == 6
+    expect(switcher).to_have_count(6)
     assert [switcher.nth(i).get_attribute("hreflang") for i in range(6)] == list(LANGUAGES)
     journey.step("2-event")
 
     page.click(f"a.button[href='/{lang}/events/{BRIEFING}/register']")
+    page.wait_for_url(f"{live_server}/{lang}/events/{BRIEFING}/register")
     journey.step("3-form")
 
     page.click("main form button[type=submit]")
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     journey.step("4-form-errors")
 
     email = f"delegate-{lang}-{width}@example.org"
@@ -103,7 +106,7 @@ def test_a_delegate_finds_registers_and_follows_the_event(
     page.select_option("#language", lang)
     page.check("#consent")
     page.click("main form button[type=submit]")
-    assert page.url.endswith(f"/{lang}/events/{BRIEFING}/register/sent")
+    page.wait_for_url(f"{live_server}/{lang}/events/{BRIEFING}/register/sent")
     journey.step("5-sent")
 
     page.goto(live_server + _personal_link(email))
@@ -117,9 +120,9 @@ def test_a_delegate_finds_registers_and_follows_the_event(
     assert current == lang, "the stream in the reader's language comes first"
     other = "en" if lang != "en" else "fr"
     page.click(f"nav ul.streams a[hreflang={other}]")
+    page.wait_for_url(f"{live_server}/{lang}/events/{BRIEFING}/live?stream={other}")
     chosen = page.locator("nav ul.streams a[aria-current=page]")
     assert chosen.get_attribute("hreflang") == other
-    assert page.url.endswith(f"/{lang}/events/{BRIEFING}/live?stream={other}")
     journey.step("7-live-switched")
 
 

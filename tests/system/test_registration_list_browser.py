@@ -139,6 +139,7 @@ def _signed_in(browser, live_server, organizer, **context_options):
     page.fill("#email", organizer.email)
     page.fill("#password", PASSWORD)
     page.click("main button[type=submit]")
+    page.wait_for_load_state()
     assert page.url == f"{live_server}/manage/"
     return context, page
 
@@ -180,6 +181,7 @@ def test_the_list_of_2000_fits_the_screen_and_is_accessible(
         page.locator("#scope-all").check()
         page.select_option("#bulk-action", "approve")
         page.click("#bulk-form button[type=submit]")
+        page.wait_for_load_state()
         assert "people chosen" in page.locator("h1").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.screenshot(path=ARTEFACTS / f"registrations-bulk-{name}.png", full_page=True)
