@@ -41,10 +41,11 @@ T = TypeVar("T")
 _WROTE = "portal_wrote"
 #: `Session.info` key of what to do once the session's transaction has committed.
 _AFTER_COMMIT = "portal_after_commit"
-#: `Session.info` keys: when the transaction took the write lock, and how long the last
-#: transaction that took it held it (seconds).
+#: `Session.info` keys: when the transaction asked for the write lock, when it got it, and
+#: how long the last transaction that took it waited for it and held it.
+_LOCK_ASKED_AT = "portal_lock_asked_at"
 _LOCKED_AT = "portal_locked_at"
-_LOCK_HELD = "portal_lock_held"
+_LOCK_TIMING = "portal_lock_timing"
 
 
 def init_app(app: Flask) -> None:
@@ -165,7 +166,7 @@ def begin_write(keep: object | None = None) -> None:
     it is now, but for `keep`, which the caller refreshes itself (`lock_seats`). On SQLite a
     read transaction still open is ended, since it could not take the write lock once another
     process has committed; Python's sqlite3 opens one only before a change, so usually there
-    is none.
+    is none. The caller says when it holds its rows' lock (`lock_taken`).
     """
     session = db.session
     if has_written(session):
@@ -173,23 +174,45 @@ def begin_write(keep: object | None = None) -> None:
     for loaded in list(session.identity_map.values()):
         if loaded is not keep:
             session.expire(loaded)
+    session.info[_LOCK_ASKED_AT] = time.perf_counter()
     if session.get_bind().dialect.name == "sqlite":
         if session.connection().connection.dbapi_connection.in_transaction:
             session.rollback()  # expires `keep` too: the caller's refresh reads it again
+            session.info[_LOCK_ASKED_AT] = time.perf_counter()
         session.execute(text("BEGIN IMMEDIATE"))
-    session.info[_LOCKED_AT] = time.perf_counter()
+        lock_taken()  # SQLite's lock is the whole database's, granted by BEGIN IMMEDIATE
 
 
-def lock_held(session: Session) -> float | None:
-    """How long the session's last committed or rolled back transaction held the write lock,
-    in seconds (None if it did not take it); read once."""
-    return session.info.pop(_LOCK_HELD, None)
+def lock_taken() -> None:
+    """Note that the transaction begun by `begin_write` now holds its lock: on PostgreSQL once
+    the statement that locks the rows decided about has returned (on SQLite the lock came
+    with the transaction, and this keeps that moment)."""
+    db.session.info.setdefault(_LOCKED_AT, time.perf_counter())
+
+
+@dataclass(frozen=True)
+class LockTiming:
+    """How long a transaction waited for the write lock (other decisions held it), and how
+    long it then held it, up to its commit or roll-back; in seconds."""
+
+    waited: float
+    held: float
+
+
+def lock_timing(session: Session) -> LockTiming | None:
+    """How the session's last committed or rolled back transaction took the write lock (None
+    if it did not); read once."""
+    return session.info.pop(_LOCK_TIMING, None)
 
 
 def _note_lock_released(session: Session) -> None:
+    asked_at = session.info.pop(_LOCK_ASKED_AT, None)
     locked_at = session.info.pop(_LOCKED_AT, None)
-    if locked_at is not None:
-        session.info[_LOCK_HELD] = time.perf_counter() - locked_at
+    if asked_at is not None:
+        locked_at = asked_at if locked_at is None else locked_at  # ended before it got it
+        session.info[_LOCK_TIMING] = LockTiming(
+            waited=locked_at - asked_at, held=time.perf_counter() - locked_at
+        )
 
 
 def has_written(session: Session) -> bool:

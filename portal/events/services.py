@@ -271,6 +271,7 @@ def lock_seats(event: Event) -> Event:
     database.begin_write(keep=event)
     (event_id,) = inspect(event).identity  # `event.id` would load an expired event first
     row = db.session.execute(_LOCK_SEATS, {"event_id": event_id}).one()
+    database.lock_taken()
     for name, value in zip(SEAT_DECISION_COLUMNS, row, strict=True):
         set_committed_value(event, name, value)
     return event

@@ -140,6 +140,7 @@ def check_in(registration: Registration, organizer: Organizer) -> CheckIn:
         .values(checked_in_at=now, checked_in_by_id=organizer.id)
         .execution_options(synchronize_session=False)
     ).rowcount
+    database.lock_taken()
     db.session.refresh(registration)
     if not changed:
         if registration.checked_in_at is None:
@@ -165,6 +166,7 @@ def undo_check_in(registration: Registration, organizer: Organizer) -> bool:
         .values(checked_in_at=None, checked_in_by_id=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+    database.lock_taken()
     db.session.refresh(registration)
     if changed:
         audit.record(

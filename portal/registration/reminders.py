@@ -68,6 +68,7 @@ def _send_rule(event_id: int, rule: str, now: datetime) -> int:
     database.begin_write()
     try:
         event = db.session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+        database.lock_taken()
         count = 0
         # Read again under the lock: the event may have moved, been cancelled or lost the rule.
         if event is not None and event.is_published and rule in event.reminders:

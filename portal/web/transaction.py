@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_wtf import FlaskForm
 
-from portal.database import has_written, lock_held
+from portal.database import has_written, lock_timing
 from portal.extensions import db
 
 
@@ -33,10 +33,13 @@ def _commit_or_roll_back(response: Response) -> Response:
         session.commit()
     else:
         session.rollback()
-    if (held := lock_held(session)) is not None:
+    if (timing := lock_timing(session)) is not None:
         # How long this request held the write lock that every decision about seats waits
-        # for (read by bench/registration.py; standard header, shown in browsers' tools).
-        response.headers["Server-Timing"] = f"lock;dur={held * 1000:.3f}"
+        # for, and waited for it (read by bench/registration.py; a standard header, shown in
+        # browsers' tools).
+        response.headers["Server-Timing"] = (
+            f"lock;dur={timing.held * 1000:.3f}, lock-wait;dur={timing.waited * 1000:.3f}"
+        )
     return response
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import select, update
 
-from portal.database import after_commit, has_written
+from portal import create_app
+from portal.database import after_commit, has_written, lock_timing
+from portal.events.models import Event
+from portal.events.services import lock_seats
 from portal.extensions import db
 from portal.organizers.models import Organizer
-from tests.factories import create_organizer
+from tests.factories import create_event, create_organizer
+from tests.helpers import app_config, run_at_once
 
 
 def test_an_update_statement_run_through_the_session_counts_as_a_change(app):
@@ -54,5 +61,45 @@ def test_a_registration_says_how_long_it_held_the_write_lock(client):
 
     assert response.status_code == 302
     assert "Server-Timing" not in page.headers  # a read takes no lock
-    held = float(response.headers["Server-Timing"].removeprefix("lock;dur="))
-    assert 0 < held < 5000
+    timing = dict(
+        metric.strip().split(";dur=") for metric in response.headers["Server-Timing"].split(",")
+    )
+    assert set(timing) == {"lock", "lock-wait"}
+    assert 0 < float(timing["lock"]) < 5000
+    assert 0 <= float(timing["lock-wait"]) < 5000
+
+
+def test_a_decision_that_waits_its_turn_reports_the_wait_apart_from_the_lock_held(
+    app, migrated_database, tmp_path
+):
+    """The lock is timed from the moment it is granted: a registration queued behind another
+    decision about the same seats has waited, not held the lock, meanwhile."""
+    event_id = create_event().id
+    db.session.remove()
+    holder_locked = threading.Event()
+    timings = {}
+    apps = [
+        create_app(app_config(migrated_database), str(tmp_path / f"instance-{number}"))
+        for number in range(2)
+    ]
+
+    def decide(number: int) -> None:
+        with apps[number].app_context():
+            event = db.session.get(Event, event_id)
+            if number == 1:
+                holder_locked.wait(timeout=30)
+            lock_seats(event)
+            if number == 0:
+                holder_locked.set()
+                time.sleep(0.5)
+            db.session.commit()
+            timings[number] = lock_timing(db.session)
+            db.session.remove()
+            db.engine.dispose()
+
+    errors = run_at_once(decide, 2)
+
+    assert not errors, errors
+    assert timings[0].held >= 0.5 > timings[0].waited
+    assert timings[1].waited >= 0.3, "the second waited for the first's commit"
+    assert timings[1].held < 0.3, "and held the lock only for its own decision"
