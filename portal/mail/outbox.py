@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import Select, String, cast, insert, literal, or_, select
+from sqlalchemy import Insert, Select, String, bindparam, cast, insert, literal, or_, select
 
 from portal.extensions import db
 from portal.mail.addresses import sender_domain
@@ -65,16 +66,90 @@ def queue_mail(
     reports is committed. The Message-ID is made now, so that every attempt carries the same.
     """
     message = OutboxMessage(
-        message_id=f"<{uuid.uuid4()}@{sender_domain()}>",
-        kind=kind,
-        to_address=to_address,
-        language=language,
+        **new_message(kind, to_address, language, invite=invite, details=details),
         registration_id=registration_id,
-        invite=invite,
-        details=dict(details or {}),
     )
     db.session.add(message)
     return message
+
+
+def new_message(
+    kind: str,
+    to_address: str,
+    language: str,
+    *,
+    invite: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The outbox row of a message to queue, but for its registration: every column, so that
+    it can be written by a plain INSERT (`insert_and_queue_mail`) as well as by the ORM."""
+    now = now_utc()
+    return {
+        "message_id": f"<{uuid.uuid4()}@{sender_domain()}>",
+        "kind": kind,
+        "to_address": to_address,
+        "language": language,
+        "invite": invite,
+        "details": dict(details or {}),
+        "attachments": [],
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def insert_and_queue_mail(
+    statement: Insert, row: Mapping[str, Any], message: Mapping[str, Any]
+) -> int | None:
+    """Run `statement` for `row`, an INSERT of one registration that returns its id or, when
+    it yields to a unique index, nothing; if it inserted one, queue `message` (`new_message`)
+    to it in the same transaction. Returns the new registration's id, or None.
+
+    On PostgreSQL both rows are written by one statement (the message's INSERT reads the
+    registration's from a WITH clause), so a registration under the seats' lock costs one round
+    trip to the server, not two; SQLite, in the process, runs the two INSERTs in turn.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect != "postgresql":
+        registration_id = db.session.scalar(statement, row)
+        if registration_id is not None:
+            db.session.execute(
+                insert(OutboxMessage.__table__), {**message, "registration_id": registration_id}
+            )
+        return registration_id
+    both = _registration_with_message(statement, tuple(row), tuple(message))
+    values = {f"message_{name}": value for name, value in message.items()}
+    return db.session.scalar(both, {**row, **values})
+
+
+@cache
+def _registration_with_message(
+    statement: Insert, row_columns: tuple[str, ...], message_columns: tuple[str, ...]
+) -> Insert:
+    """``WITH registration AS (INSERT … RETURNING id) INSERT INTO outbox_messages … SELECT …
+    FROM registration``: built once for each INSERT and set of columns, compiled once."""
+    registrations = statement.table
+    registration = statement.values(
+        {name: bindparam(name, type_=registrations.c[name].type) for name in row_columns}
+    ).cte("registration")
+    messages = OutboxMessage.__table__
+    return (
+        insert(messages)
+        .from_select(
+            [*message_columns, "registration_id"],
+            select(
+                *(
+                    bindparam(f"message_{name}", type_=messages.c[name].type)
+                    for name in message_columns
+                ),
+                registration.c.id,
+            ),
+            include_defaults=False,
+        )
+        .returning(messages.c.registration_id)
+    )
 
 
 def queue_mail_for_each(

@@ -34,7 +34,8 @@ from portal.events.models import Event, EventFormat, Question, QuestionKind, Str
 from portal.events.services import RegistrationWindow, lock_seats, registration_window
 from portal.extensions import db
 from portal.i18n import LANGUAGES, _l
-from portal.mail.outbox import queue_mail
+from portal.mail.models import OutboxMessage
+from portal.mail.outbox import insert_and_queue_mail, new_message, queue_mail
 from portal.organizers import audit
 from portal.organizers.audit import Actor
 from portal.registration.countries import is_country_code
@@ -395,10 +396,10 @@ def register_attendee(
     language they read it in (`notice_language`, else their preferred one). Raises
     `InvalidFields`/`InvalidField` or `RegistrationRefused`.
 
-    The seats' lock covers only the decision: the lock (which reads the seat counters), one
+    The seats' lock covers only the decision: the lock (which reads the seat counters), the
     INSERT of the registration (which the unique index turns into nothing for an address
-    already registered), one INSERT of its message, the commit. Everything else is done
-    before it.
+    already registered) with its message's (on PostgreSQL in the same statement), the commit.
+    Everything else is done before it.
     """
     clean = clean_registration(event, fields)
     mode = clean["attendance"]
@@ -419,8 +420,11 @@ def register_attendee(
         raise RegistrationRefused(Availability.FULL)
     row["state"] = state
     row["consented_at"] = row["queued_at"] = now_utc()  # taken under the lock: queue order
-    registration_id = db.session.scalar(
-        insert_unless_present(Registration.__table__, ("event_id", "email_normalized")), row
+    welcome = new_message(_WELCOME[state], row["email"], row["language"], invite=_invite_for(state))
+    registration_id = insert_and_queue_mail(
+        insert_unless_present(Registration.__table__, ("event_id", "email_normalized")),
+        row,
+        welcome,
     )
     if registration_id is None:
         known = db.session.scalar(
@@ -435,15 +439,8 @@ def register_attendee(
         for name, value in row.items():
             setattr(known, name, value)
         known.decision_note = ""
-        db.session.flush()
+        db.session.add(OutboxMessage(**welcome, registration_id=known.id))
         registration_id = known.id
-    queue_mail(
-        _WELCOME[state],
-        row["email"],
-        row["language"],
-        registration_id=registration_id,
-        invite=_invite_for(state),
-    )
     position = None
     if state is RegistrationState.WAITLISTED:  # the event was read before this one joined
         position = _counted_as_loaded(event, state, mode) + 1
