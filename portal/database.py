@@ -39,6 +39,8 @@ T = TypeVar("T")
 
 #: `Session.info` key set once the session's transaction has flushed a change.
 _WROTE = "portal_wrote"
+#: `Session.info` key set when the session runs its statements without a transaction.
+_WITHOUT_TRANSACTION = "portal_without_transaction"
 #: `Session.info` key of what to do once the session's transaction has committed.
 _AFTER_COMMIT = "portal_after_commit"
 #: `Session.info` keys: when the transaction asked for the write lock, when it got it, and
@@ -63,8 +65,10 @@ def init_app(app: Flask) -> None:
                 event.listen(engine, "checkin", _note_checkin)
                 event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
     for name, listener in (
+        ("before_flush", _refuse_flush_without_transaction),
         ("after_flush", _mark_written),
         ("do_orm_execute", _mark_statement_written),
+        ("after_transaction_end", _forget_without_transaction),
         ("after_commit", _forget_written),
         ("after_rollback", _forget_written),
         ("after_commit", _note_lock_released),
@@ -171,6 +175,8 @@ def begin_write(keep: object | None = None) -> None:
     session = db.session
     if has_written(session):
         raise RuntimeError("begin_write() must come before any change in the transaction")
+    if session.info.get(_WITHOUT_TRANSACTION):
+        raise RuntimeError("begin_write() in a session that runs without a transaction")
     for loaded in list(session.identity_map.values()):
         if loaded is not keep:
             session.expire(loaded)
@@ -181,6 +187,35 @@ def begin_write(keep: object | None = None) -> None:
             session.info[_LOCK_ASKED_AT] = time.perf_counter()
         session.execute(text("BEGIN IMMEDIATE"))
         lock_taken()  # SQLite's lock is the whole database's, granted by BEGIN IMMEDIATE
+
+
+def without_transaction() -> None:
+    """Run the session's statements each on its own, without a transaction, if it has not
+    started one yet: for a request that only reads, such as the registration form's page.
+
+    On PostgreSQL a transaction costs two round trips of its own (psycopg sends BEGIN alone,
+    and the pool's ROLLBACK ends it), which a page read in a rush pays for nothing: each
+    statement of a READ COMMITTED transaction sees what was committed when it started, as a
+    statement alone does. SQLite opens no transaction to read anyway. A change in such a
+    session is refused (RuntimeError), never committed statement by statement.
+    """
+    session = db.session()
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[_WITHOUT_TRANSACTION] = True
+
+
+def runs_without_transaction(session: Session) -> bool:
+    """Whether the session's statements run each on its own (`without_transaction`)."""
+    return bool(session.info.get(_WITHOUT_TRANSACTION))
+
+
+def _forget_without_transaction(session: Session, transaction: Any) -> None:
+    # The connection goes back to the pool, which restores its transactions.
+    if transaction.parent is None:
+        session.info.pop(_WITHOUT_TRANSACTION, None)
 
 
 def lock_taken() -> None:
@@ -244,7 +279,15 @@ def _mark_statement_written(orm_execute_state: ORMExecuteState) -> None:
     # An UPDATE run through the session (a check-in, the seats' lock) changes rows without a
     # flush: it counts as a change too, so that the request commits it.
     if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
-        orm_execute_state.session.info[_WROTE] = True
+        session = orm_execute_state.session
+        if session.info.get(_WITHOUT_TRANSACTION):
+            raise RuntimeError("a change in a session that runs without a transaction")
+        session.info[_WROTE] = True
+
+
+def _refuse_flush_without_transaction(session: Session, flush_context: Any, objects: Any) -> None:
+    if session.info.get(_WITHOUT_TRANSACTION) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a change in a session that runs without a transaction")
 
 
 def _forget_written(session: Session) -> None:

@@ -24,6 +24,7 @@ from flask import (
 from flask_wtf import FlaskForm
 
 from portal.calendar.ics import event_calendar
+from portal.database import without_transaction
 from portal.events.models import Event
 from portal.events.services import get_public_event, retention_days, retention_ends_at
 from portal.extensions import limiter
@@ -72,6 +73,8 @@ def _accepted(response: Response) -> bool:
 def register(slug: str):
     # A form sent is checked against the questions; the page shown is mostly a kept one.
     posted = request.method == "POST"
+    if not posted:
+        without_transaction()  # a page read in a rush: no BEGIN and ROLLBACK to pay for
     event = get_public_event(slug, with_details=False, with_questions=posted) or abort(404)
     if (refusal := services.availability(event)) is not services.Availability.OPEN:
         return render_template(
@@ -123,6 +126,7 @@ _SENT = "registration_sent"
 @bp.get("/events/<slug>/register/sent")
 def sent(slug: str):
     """The outcome, told once: a reload or a shared address shows the general message."""
+    without_transaction()
     event = get_public_event(slug, with_details=False) or abort(404)
     told = session.pop(_SENT, None)
     if not told or told.get("event") != event.id:

@@ -2,7 +2,8 @@
 request commits once, after the view has answered without error, and rolls back otherwise.
 
 A request that wrote nothing does not commit (there is nothing to send to the database);
-Flask-SQLAlchemy's teardown ends its read-only transaction.
+Flask-SQLAlchemy's teardown ends its read-only transaction. A page read without a transaction
+(`database.without_transaction`) hands its connection back as soon as it has answered.
 
 The status decides, so a page that shows a form again with errors answers 422
 (`form_status`): whatever the failed attempt changed is rolled back, not half kept.
@@ -13,7 +14,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_wtf import FlaskForm
 
-from portal.database import has_written, lock_timing
+from portal.database import has_written, lock_timing, runs_without_transaction
 from portal.extensions import db
 
 
@@ -28,6 +29,8 @@ def _commit_or_roll_back(response: Response) -> Response:
         return response  # the request never opened a session (a 304, a kept page)
     session = db.session
     if not has_written(session):
+        if runs_without_transaction(session):
+            session.rollback()  # hands its connection back, to be used with transactions again
         return response
     if response.status_code < 400:
         session.commit()

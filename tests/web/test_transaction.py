@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import select, update
 
 from portal import create_app
-from portal.database import after_commit, has_written, lock_timing
+from portal.database import after_commit, has_written, lock_timing, without_transaction
 from portal.events.models import Event
 from portal.events.services import lock_seats
 from portal.extensions import db
@@ -103,3 +104,52 @@ def test_a_decision_that_waits_its_turn_reports_the_wait_apart_from_the_lock_hel
     assert timings[0].held >= 0.5 > timings[0].waited
     assert timings[1].waited >= 0.3, "the second waited for the first's commit"
     assert timings[1].held < 0.3, "and held the lock only for its own decision"
+
+
+def test_a_session_without_transaction_reads_and_refuses_every_change(app):
+    organizer_id, name = (organizer := create_organizer()).id, organizer.name
+    event_id = create_event().id
+    db.session.commit()
+    db.session.remove()
+
+    without_transaction()
+    found = db.session.get(Organizer, organizer_id)
+    assert found.name == name
+
+    found.name = "Changed"
+    with pytest.raises(RuntimeError):
+        db.session.flush()
+    with pytest.raises(RuntimeError):
+        db.session.execute(update(Organizer).values(name="Changed"))
+    with pytest.raises(RuntimeError):
+        lock_seats(db.session.get(Event, event_id))
+    db.session.remove()
+    assert db.session.get(Organizer, organizer_id).name == name
+
+
+def test_a_session_that_has_read_keeps_its_transaction(app):
+    organizer = create_organizer()
+    db.session.commit()
+
+    db.session.get(Organizer, organizer.id)
+    without_transaction()  # too late: the reads so far belong to a transaction
+    db.session.execute(update(Organizer).values(name="Changed"))
+    db.session.rollback()
+
+    assert db.session.get(Organizer, organizer.id).name == organizer.name
+
+
+def test_the_next_request_gets_its_connection_back_with_transactions(app, client):
+    """The form's page reads without a transaction; the pool must not hand that connection
+    on as it is, or the next request's changes would be committed one statement at a time."""
+    slug = create_event().slug
+    db.session.commit()
+    db.session.remove()
+
+    assert client.get(f"/en/events/{slug}/register").status_code == 200
+
+    with app.app_context():
+        connection = db.session.connection()
+        assert connection.get_isolation_level() != "AUTOCOMMIT"
+        db.session.execute(update(Organizer).values(name="Changed"))
+        assert connection.in_transaction()
