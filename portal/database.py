@@ -175,16 +175,16 @@ def begin_write(keep: object | None = None) -> None:
     session = db.session
     if has_written(session):
         raise RuntimeError("begin_write() must come before any change in the transaction")
-    if session.info.get(_WITHOUT_TRANSACTION):
+    if runs_without_transaction(session):
         raise RuntimeError("begin_write() in a session that runs without a transaction")
     for loaded in list(session.identity_map.values()):
         if loaded is not keep:
             session.expire(loaded)
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+    if on_sqlite and session.connection().connection.dbapi_connection.in_transaction:
+        session.rollback()  # expires `keep` too: the caller's refresh reads it again
     session.info[_LOCK_ASKED_AT] = time.perf_counter()
-    if session.get_bind().dialect.name == "sqlite":
-        if session.connection().connection.dbapi_connection.in_transaction:
-            session.rollback()  # expires `keep` too: the caller's refresh reads it again
-            session.info[_LOCK_ASKED_AT] = time.perf_counter()
+    if on_sqlite:
         session.execute(text("BEGIN IMMEDIATE"))
         lock_taken()  # SQLite's lock is the whole database's, granted by BEGIN IMMEDIATE
 
@@ -242,9 +242,8 @@ def lock_timing(session: Session) -> LockTiming | None:
 
 def _note_lock_released(session: Session) -> None:
     asked_at = session.info.pop(_LOCK_ASKED_AT, None)
-    locked_at = session.info.pop(_LOCKED_AT, None)
+    locked_at = session.info.pop(_LOCKED_AT, asked_at)  # the ask, if it ended before the lock
     if asked_at is not None:
-        locked_at = asked_at if locked_at is None else locked_at  # ended before it got it
         session.info[_LOCK_TIMING] = LockTiming(
             waited=locked_at - asked_at, held=time.perf_counter() - locked_at
         )
@@ -280,13 +279,13 @@ def _mark_statement_written(orm_execute_state: ORMExecuteState) -> None:
     # flush: it counts as a change too, so that the request commits it.
     if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
         session = orm_execute_state.session
-        if session.info.get(_WITHOUT_TRANSACTION):
+        if runs_without_transaction(session):
             raise RuntimeError("a change in a session that runs without a transaction")
         session.info[_WROTE] = True
 
 
 def _refuse_flush_without_transaction(session: Session, flush_context: Any, objects: Any) -> None:
-    if session.info.get(_WITHOUT_TRANSACTION) and (session.new or session.dirty or session.deleted):
+    if runs_without_transaction(session) and (session.new or session.dirty or session.deleted):
         raise RuntimeError("a change in a session that runs without a transaction")
 
 

@@ -93,9 +93,10 @@ def create_registration(event: Event, **overrides: Any):
     """Register through the service (as the form does), inside a request context."""
     from flask import current_app
 
+    from portal.registration.models import Registration
     from portal.registration.services import register_attendee
 
     with current_app.test_request_context():
         outcome = register_attendee(event, registration_fields(**overrides))
         db.session.commit()
-    return outcome.registration
+    return db.session.get(Registration, outcome.registration_id)

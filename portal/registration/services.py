@@ -127,12 +127,6 @@ class Outcome:
     #: The attendance mode asked for in this attempt.
     attendance: Attendance | None = None
 
-    @property
-    def registration(self) -> Registration:
-        """The registration, read when asked for: the form's next page needs only the
-        outcome."""
-        return db.session.get(Registration, self.registration_id)
-
 
 # --- Reading ----------------------------------------------------------------------------------
 
